@@ -1,0 +1,56 @@
+# GEventator: `make run` serves the app with a demo event, `make test` lints and runs the suite on
+# SQLite and on MongoDB. Both create .venv and install the pinned requirements when needed.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements/base.txt requirements/dev.txt | cksum | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run serve run-mongo test lint test-sqlite test-mongo mongo-migrations migrations
+
+$(STAMP): requirements/base.txt requirements/dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	DEBUG=$${DEBUG:-1} $(MAKE) --no-print-directory serve
+
+# Migrate, load the demo (once), print the demo logins and serve on $(HOST):$(PORT).
+serve:
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# The same on a local SecantusDB server (data kept in var/secantus), started and stopped here.
+run-mongo: install
+	DEBUG=$${DEBUG:-1} $(PY) devtools/mongo.py --storage var/secantus -- $(MAKE) --no-print-directory serve
+
+test: install lint test-sqlite test-mongo
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test-sqlite: install
+	DATABASE_URL= $(VENV)/bin/pytest
+
+# A throwaway SecantusDB server, or the MongoDB that MONGODB_TEST_URI names.
+test-mongo: install
+	if [ -n "$$MONGODB_TEST_URI" ]; then \
+		DATABASE_URL="$$MONGODB_TEST_URI" $(VENV)/bin/pytest; \
+	else \
+		$(PY) devtools/mongo.py -- $(VENV)/bin/pytest; \
+	fi
+
+# Our apps' migrations (the same files serve both stores).
+migrations: install
+	DEBUG=1 DATABASE_URL= $(PY) manage.py makemigrations organizers finance activities
+
+# Django's contrib apps with ObjectId keys, for MongoDB (geventator/mongo_migrations).
+mongo-migrations: install
+	DEBUG=1 $(PY) devtools/mongo.py -- $(PY) manage.py makemigrations admin auth contenttypes

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rules.contrib.models import RulesModel
+
+from organizers import rules as perms
+from organizers.models import Event
+from organizers.scoping import EventScopedManager
+
+
+class Location(RulesModel):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="locations", verbose_name=_("event"))
+    name = models.CharField(_("name"), max_length=120)
+    address = models.CharField(_("address"), max_length=250, blank=True)
+    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
+
+    objects = EventScopedManager()
+
+    class Meta:
+        verbose_name = _("location")
+        verbose_name_plural = _("locations")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["event", "name"], name="location_name_unique_per_event")]
+        rules_permissions = {
+            "add": perms.is_organizer,
+            "view": perms.is_viewer,
+            "change": perms.is_organizer,
+            "delete": perms.is_organizer,
+        }
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Status(models.TextChoices):
+    PLANNED = "planned", _("planned")
+    CONFIRMED = "confirmed", _("confirmed")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class Activity(RulesModel):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="activities", verbose_name=_("event"))
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    location = models.ForeignKey(
+        Location,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="activities",
+        verbose_name=_("location"),
+    )
+    responsible = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="activities", verbose_name=_("responsible organizers")
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PLANNED)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = EventScopedManager()
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        ordering = ["start", "title"]
+        indexes = [
+            models.Index(fields=["event", "start"]),
+            models.Index(fields=["event", "status"]),
+            models.Index(fields=["event", "location"]),
+        ]
+        rules_permissions = {
+            "add": perms.is_organizer,
+            "view": perms.is_viewer,
+            "change": perms.is_organizer,
+            "delete": perms.is_organizer,
+        }
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.start and self.end and self.end <= self.start:
+            errors["end"] = _("The activity must end after it starts.")
+        if self.event_id:
+            event = self.event
+            tz = event.tzinfo
+            # An activity may end at midnight after the last day: check the instant just before.
+            bounds = {"start": self.start, "end": self.end and self.end - timedelta(microseconds=1)}
+            for field, value in bounds.items():
+                if value and field not in errors and not event.covers(timezone.localtime(value, tz).date()):
+                    errors[field] = _("%(when)s is outside the event's dates (%(start)s – %(end)s).") % {
+                        "when": timezone.localtime(value, tz).strftime("%Y-%m-%d %H:%M"),
+                        "start": event.start_date,
+                        "end": event.end_date,
+                    }
+            if self.location_id and self.location.event_id != self.event_id:
+                errors["location"] = _("This location belongs to another event.")
+        if errors:
+            raise ValidationError(errors)
+
+    @staticmethod
+    def validate_responsible(event: Event, organizers) -> None:
+        """Responsible organizers must be members of the activity's event (admin and API call this)."""
+        member_ids = set(event.memberships.values_list("organizer_id", flat=True))
+        outsiders = [str(o) for o in organizers if o.pk not in member_ids]
+        if outsiders:
+            raise ValidationError(
+                _("Not a member of this event: %(names)s.") % {"names": ", ".join(outsiders)},
+                code="not_a_member",
+            )

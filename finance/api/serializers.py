@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from finance.models import Category, Transaction
+from geventator.currencies import quantize
+from organizers.api.base import EventScopedSerializer, ScopedRelatedField
+
+
+class CategorySerializer(EventScopedSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "event", "name", "description"]
+
+
+class TransactionSerializer(EventScopedSerializer):
+    category = ScopedRelatedField(queryset=Category.objects.all(), allow_null=True, required=False)
+    currency = serializers.CharField(
+        max_length=3, required=False, help_text="ISO 4217 code; defaults to the event's base currency."
+    )
+    is_income = serializers.BooleanField(read_only=True)
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = Transaction
+        fields = [
+            "id",
+            "event",
+            "kind",
+            "is_income",
+            "amount",
+            "currency",
+            "date",
+            "description",
+            "category",
+            "counterparty",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def to_representation(self, instance: Transaction) -> dict:
+        data = super().to_representation(instance)
+        data["amount"] = str(quantize(instance.amount, instance.currency))
+        return data
+
+
+def Money() -> serializers.DecimalField:  # noqa: N802 - reads like a field class
+    """An amount the service already quantized to its currency: shown as it is ("12.50", "300")."""
+    return serializers.DecimalField(max_digits=None, decimal_places=None, read_only=True)
+
+
+class CategoryTotalsSerializer(serializers.Serializer):
+    category_id = serializers.UUIDField(allow_null=True)
+    name = serializers.CharField()
+    income = Money()
+    expenses = Money()
+    balance = Money()
+
+
+class EventSummarySerializer(serializers.Serializer):
+    currency = serializers.CharField()
+    income = Money()
+    expenses = Money()
+    balance = Money()
+    by_kind = serializers.DictField(child=Money())
+    by_category = CategoryTotalsSerializer(many=True)

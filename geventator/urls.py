@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from activities.api.views import ActivityViewSet, LocationViewSet
+from finance.api.views import CategoryViewSet, TransactionViewSet
+from organizers.api.views import EventViewSet, MembershipViewSet
+
+router = DefaultRouter()
+router.register("events", EventViewSet, basename="event")
+router.register("memberships", MembershipViewSet, basename="membership")
+router.register("categories", CategoryViewSet, basename="category")
+router.register("transactions", TransactionViewSet, basename="transaction")
+router.register("locations", LocationViewSet, basename="location")
+router.register("activities", ActivityViewSet, basename="activity")
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("admin/", admin.site.urls),
+    path("api/", include(router.urls)),
+    path("api/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rules.contrib.rest_framework import AutoPermissionViewSetMixin
+
+from finance.api.serializers import EventSummarySerializer
+from finance.services import event_summary
+from organizers.api.base import EventScopedViewSet
+from organizers.api.filters import MembershipFilter
+from organizers.api.serializers import EventSerializer, MembershipSerializer
+from organizers.models import Event, Membership
+from organizers.services import create_event, remove_membership
+
+
+class EventViewSet(AutoPermissionViewSetMixin, viewsets.ModelViewSet):
+    serializer_class = EventSerializer
+    search_fields = ["name", "slug", "description"]
+    ordering_fields = ["start_date", "name"]
+    ordering = ["-start_date", "name"]
+    filterset_fields = {"start_date": ["gte", "lte"], "currency": ["exact"]}
+    permission_type_map = {**AutoPermissionViewSetMixin.permission_type_map, "summary": "view"}
+
+    def get_queryset(self):
+        return Event.objects.for_user(self.request.user)
+
+    def perform_create(self, serializer: EventSerializer) -> None:
+        serializer.instance = create_event(self.request.user, Event(**serializer.validated_data))
+
+    @extend_schema(responses=EventSummarySerializer)
+    @action(detail=True)
+    def summary(self, request: Request, pk: str | None = None) -> Response:
+        """Income, expenses and balance of the event, by kind and by category."""
+        return Response(EventSummarySerializer(event_summary(self.get_object())).data)
+
+
+class MembershipViewSet(EventScopedViewSet):
+    model = Membership
+    select_related = ("event", "organizer")
+    serializer_class = MembershipSerializer
+    filterset_class = MembershipFilter
+    ordering_fields = ["role", "created_at"]
+    ordering = ["created_at"]
+
+    def perform_destroy(self, instance: Membership) -> None:
+        remove_membership(instance)

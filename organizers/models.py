@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+import uuid
+import zoneinfo
+from datetime import date
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from rules.contrib.models import RulesModel
+
+from geventator.currencies import validate_currency
+from organizers import rules as perms
+from organizers.scoping import EventScopedManager
+
+
+class Organizer(AbstractUser):
+    """A person who organizes one or more events (the project's user model)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("organizer")
+        verbose_name_plural = _("organizers")
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+def validate_timezone(name: str) -> None:
+    if name not in zoneinfo.available_timezones():
+        raise ValidationError(_("%(name)s is not a known time zone."), code="unknown_timezone", params={"name": name})
+
+
+class EventQuerySet(models.QuerySet["Event"]):
+    def for_user(self, user) -> EventQuerySet:
+        """Events the user may see: all for a superuser, else those they are a member of."""
+        if user.is_superuser:
+            return self
+        return self.filter(pk__in=list(perms.roles_for(user)))
+
+
+class Event(RulesModel):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    timezone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="UTC",
+        validators=[validate_timezone],
+        help_text=_("IANA name, e.g. Europe/Madrid. Activity times are shown in this zone."),
+    )
+    currency = models.CharField(
+        _("base currency"),
+        max_length=3,
+        default="EUR",
+        validators=[validate_currency],
+        help_text=_("ISO 4217 code, e.g. EUR. The ledger is kept in this currency."),
+    )
+    description = models.TextField(_("description"), blank=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["-start_date", "name"]
+        indexes = [models.Index(fields=["start_date"])]
+        rules_permissions = {
+            "add": perms.can_create_event,
+            "view": perms.is_viewer,
+            "change": perms.is_owner,
+            "delete": perms.is_owner,
+        }
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def clean(self) -> None:
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("The event cannot end before it starts.")})
+        if self.pk and self.currency:
+            stored = Event.objects.filter(pk=self.pk).values_list("currency", flat=True).first()
+            if stored and stored != self.currency and self.transactions.exists():
+                raise ValidationError(
+                    {"currency": _("The base currency cannot change once the event has transactions.")}
+                )
+
+    def covers(self, day: date) -> bool:
+        return self.start_date <= day <= self.end_date
+
+
+class Role(models.TextChoices):
+    """Roles are ranked: each includes what the roles below it may do."""
+
+    VIEWER = "viewer", _("viewer")
+    ORGANIZER = "organizer", _("organizer")
+    TREASURER = "treasurer", _("treasurer")
+    OWNER = "owner", _("owner")
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+
+class Membership(RulesModel):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("event"))
+    organizer = models.ForeignKey(
+        Organizer, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("organizer")
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = EventScopedManager()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["event", "organizer__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "organizer"], name="membership_unique_per_event"),
+        ]
+        indexes = [models.Index(fields=["organizer", "event"])]
+        rules_permissions = {
+            "add": perms.is_owner,
+            "view": perms.is_viewer,
+            "change": perms.is_owner,
+            "delete": perms.is_owner,
+        }
+
+    def __str__(self) -> str:
+        return f"{self.organizer} – {self.event} ({self.get_role_display()})"
+
+    def clean(self) -> None:
+        # An event must keep an owner, or nobody could manage its members any more.
+        if self.pk and self.role != Role.OWNER and self._is_last_owner():
+            raise ValidationError({"role": _("This is the event's last owner: name another owner first.")})
+
+    def _is_last_owner(self) -> bool:
+        owners = Membership.objects.filter(event_id=self.event_id, role=Role.OWNER)
+        return owners.filter(pk=self.pk).exists() and owners.count() == 1

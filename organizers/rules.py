@@ -1,0 +1,78 @@
+"""Who may do what: event roles as django-rules predicates.
+
+The admin and the API both ask ``user.has_perm(perm, obj)``; the predicates below answer from the
+user's memberships. ``obj`` is an Event, an object that belongs to one (has ``event_id``), or None,
+which asks "does the user have this role in at least one event?" (list pages, add buttons).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import rules
+from django.apps import apps
+
+ROLE_RANK = {"viewer": 0, "organizer": 1, "treasurer": 2, "owner": 3}
+_CACHE_ATTR = "_geventator_event_roles"
+
+
+def roles_for(user) -> dict[UUID, str]:
+    """{event id: role} of the user's memberships, read once per user object (one request)."""
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is None:
+        membership = apps.get_model("organizers", "Membership")
+        cached = dict(membership.objects.filter(organizer_id=user.pk).values_list("event_id", "role"))
+        setattr(user, _CACHE_ATTR, cached)
+    return cached
+
+
+def forget_roles(user) -> None:
+    """Drop the cached roles, e.g. after the user's memberships changed in this request."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def event_id_of(obj: Any) -> UUID | None:
+    if obj is None:
+        return None
+    if obj._meta.label == "organizers.Event":
+        return obj.pk
+    return obj.event_id
+
+
+def has_role(user, obj: Any, minimum: str) -> bool:
+    """Whether the user holds at least ``minimum`` in obj's event (or in any event if obj is None)."""
+    roles = roles_for(user)
+    needed = ROLE_RANK[minimum]
+    if obj is None:
+        return any(ROLE_RANK[role] >= needed for role in roles.values())
+    role = roles.get(event_id_of(obj))
+    return role is not None and ROLE_RANK[role] >= needed
+
+
+def events_with_role(user, minimum: str) -> list[UUID]:
+    needed = ROLE_RANK[minimum]
+    return [event_id for event_id, role in roles_for(user).items() if ROLE_RANK[role] >= needed]
+
+
+def _role_predicate(minimum: str) -> rules.Predicate:
+    @rules.predicate(name=f"is_{minimum}")
+    def check(user, obj=None) -> bool:
+        return has_role(user, obj, minimum)
+
+    return check
+
+
+is_viewer = _role_predicate("viewer")
+is_organizer = _role_predicate("organizer")
+is_treasurer = _role_predicate("treasurer")
+is_owner = _role_predicate("owner")
+
+
+@rules.predicate
+def can_create_event(user, obj=None) -> bool:
+    # Any signed-in organizer may start a new event; they become its owner.
+    return bool(user.is_authenticated and user.is_active)

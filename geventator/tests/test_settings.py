@@ -1,0 +1,62 @@
+"""Settings come from the environment; checked in a fresh interpreter per case."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _django(code: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {
+        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL", "MONGODB_WRITE_CONCERN"}
+    }
+    environment.update(env, DJANGO_SETTINGS_MODULE="geventator.settings")
+    script = f"import django; django.setup(); {code}"
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-c", script], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_refuses_to_start_without_secret_key_when_debug_is_off():
+    result = _django("", DEBUG="0")
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off." in result.stderr
+
+
+def test_starts_with_a_secret_key():
+    result = _django("from django.conf import settings; print(settings.DEBUG)", DEBUG="0", SECRET_KEY="s3cret")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+def test_embedded_sqlite_uses_wal_busy_timeout_and_immediate_transactions(tmp_path):
+    code = (
+        "from django.db import connection; c = connection.cursor();"
+        "print(c.execute('PRAGMA journal_mode').fetchone()[0], c.execute('PRAGMA busy_timeout').fetchone()[0],"
+        " connection.transaction_mode)"
+    )
+    result = _django(code, DEBUG="1", DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["wal", "20000", "IMMEDIATE"]
+
+
+def test_mongodb_url_selects_the_mongodb_backend_with_majority_writes():
+    code = (
+        "from django.conf import settings; d = settings.DATABASES['default'];"
+        "print(d['ENGINE'], d['NAME'], d['OPTIONS']['w'], settings.MIGRATION_MODULES['auth'])"
+    )
+    url = "mongodb+srv://app:pw@cluster0.example.net/festival?retryWrites=true"
+    result = _django(code, DEBUG="1", DATABASE_URL=url)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django_mongodb_backend",
+        "festival",
+        "majority",
+        "geventator.mongo_migrations.auth",
+    ]

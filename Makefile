@@ -23,7 +23,7 @@ run: install
 # Migrate, load the demo (once), print the demo logins and serve on $(HOST):$(PORT).
 serve:
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo
+	$(PY) manage.py load_demo --base-url http://$(HOST):$(PORT)
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # The same on a local SecantusDB server (data kept in var/secantus), started and stopped here.

@@ -68,7 +68,12 @@ class ActivityAdmin(EventScopedAdmin):
         if tz is None:
             return super().changeform_view(request, object_id, form_url, extra_context)
         with timezone.override(tz):
-            return super().changeform_view(request, object_id, form_url, extra_context)
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            # The page is a lazy TemplateResponse: render it while the event's zone is active,
+            # or the form would show the times in the server's zone.
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+            return response
 
     def _event_timezone(self, request: HttpRequest, object_id) -> zoneinfo.ZoneInfo | None:
         try:

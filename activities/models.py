@@ -53,9 +53,11 @@ class Activity(RulesModel):
     description = models.TextField(_("description"), blank=True)
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
+    # RESTRICT, not PROTECT: a location in use cannot be deleted on its own, but deleting the whole
+    # event removes its activities and locations together (PROTECT would block that too).
     location = models.ForeignKey(
         Location,
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="activities",

@@ -1,10 +1,21 @@
-"""API-wide pieces: the exception handler that turns model validation into 400s."""
+"""API-wide pieces: the exception handler that turns model errors into 4xx answers."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import serializers
+from django.db.models import ProtectedError, RestrictedError
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException
 from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class StillReferenced(APIException):
+    """409: the record is still in use (e.g. an event with a ledger, a category with transactions)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("This record is still in use by other records and cannot be deleted.")
+    default_code = "protected"
 
 
 def exception_handler(exc, context):
@@ -13,4 +24,8 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = serializers.ValidationError(detail)
+    # on_delete=PROTECT keeps the ledger and the schedule intact: deleting what they still use is a
+    # conflict with the stored data, not a server error.
+    elif isinstance(exc, ProtectedError | RestrictedError):
+        exc = StillReferenced()
     return drf_exception_handler(exc, context)

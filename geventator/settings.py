@@ -170,9 +170,11 @@ STORAGES = {
 }
 
 REST_FRAMEWORK = {
+    # Token first: DRF takes the first class's WWW-Authenticate header, so a request without
+    # credentials answers 401 (with "WWW-Authenticate: Token"), not 403 as with session first.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [

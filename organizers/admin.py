@@ -1,17 +1,23 @@
 from __future__ import annotations
 
+from django import forms
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
 
 from finance.services import event_summary
 from geventator.currencies import format_money
+from geventator.db import atomic
 from organizers import rules as perms
-from organizers.admin_mixins import AtomicAdminMixin, EventScopedAdmin, RolePermissionsMixin
+from organizers.admin_mixins import AtomicAdminMixin, EventScopedAdmin, RolePermissionsMixin, SafeAutocompleteMixin
 from organizers.models import Event, Membership, Organizer, Role
 from organizers.services import create_event
 
@@ -22,6 +28,14 @@ class OrganizerAdmin(AtomicAdminMixin, UserAdmin):
 
     list_display = ["username", "email", "first_name", "last_name", "is_staff", "is_superuser", "is_active"]
     search_fields = ["username", "email", "first_name", "last_name"]
+
+    @method_decorator(sensitive_post_parameters())
+    @method_decorator(csrf_protect)
+    def add_view(self, request: HttpRequest, form_url="", extra_context=None):
+        # UserAdmin wraps this view in Django's transaction.atomic; on MongoDB our atomic() inside
+        # it (changeform_view) then fails on commit. One atomic() of ours serves both stores.
+        with atomic():
+            return self._add_view(request, form_url, extra_context)
 
     def get_queryset(self, request: HttpRequest):
         queryset = super().get_queryset(request)
@@ -45,7 +59,16 @@ class OrganizerAdmin(AtomicAdminMixin, UserAdmin):
         return request.user.is_superuser
 
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.is_superuser or (request.user.is_staff and bool(perms.roles_for(request.user)))
+        if request.user.is_superuser:
+            return True
+        # Others only look people up through the autocomplete of memberships and activities
+        # (obj is None there); an account's own page shows its groups and password hash summary.
+        return obj is None and request.user.is_staff and bool(perms.roles_for(request.user))
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        return super().changelist_view(request, extra_context)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser
@@ -65,8 +88,18 @@ class MembershipFormSet(BaseInlineFormSet):
             raise ValidationError(_("An event needs at least one owner."))
 
 
-class MembershipInline(RolePermissionsMixin, admin.TabularInline):
+class MembershipInlineForm(forms.ModelForm):
+    def _post_clean(self) -> None:
+        # The formset checks that the event keeps an owner across all its rows, so an owner may
+        # hand over ownership in one save; Membership.clean's row-by-row check (against the stored
+        # rows) would refuse that, so it is answered by the formset here.
+        self.instance._is_last_owner = lambda: False
+        super()._post_clean()
+
+
+class MembershipInline(RolePermissionsMixin, SafeAutocompleteMixin, admin.TabularInline):
     model = Membership
+    form = MembershipInlineForm
     formset = MembershipFormSet
     extra = 0
     autocomplete_fields = ["organizer"]
@@ -94,6 +127,32 @@ class EventAdmin(AtomicAdminMixin, RolePermissionsMixin, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).for_user(request.user)
 
+    def get_search_results(self, request: HttpRequest, queryset, search_term: str):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        source = self._autocomplete_source(request)
+        if source is not None and not request.user.is_superuser:
+            # Picking the event of a new record: offer the events where the role allows adding
+            # it, as the form's own choices do (EventScopedAdmin.formfield_for_foreignkey).
+            perm = source.get_perm("add")
+            queryset = queryset.filter(pk__in=[e.pk for e in queryset if request.user.has_perm(perm, e)])
+        return queryset, may_have_duplicates
+
+    @staticmethod
+    def _autocomplete_source(request: HttpRequest):
+        """The model whose ``event`` field the autocomplete request fills, if it is one of ours."""
+        match = request.resolver_match
+        if match is None or match.url_name != "autocomplete" or request.GET.get("field_name") != "event":
+            return None
+        try:
+            model = apps.get_model(request.GET.get("app_label", ""), request.GET.get("model_name", ""))
+        except (LookupError, ValueError):
+            return None
+        return model if hasattr(model, "get_perm") else None
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        # An organizer without events yet must still reach "add event" to start their first one.
+        return super().has_module_permission(request) or self.has_add_permission(request)
+
     def get_fieldsets(self, request: HttpRequest, obj=None):
         return self.fieldsets if obj is not None else self.fieldsets[:1]
 
@@ -109,6 +168,13 @@ class EventAdmin(AtomicAdminMixin, RolePermissionsMixin, admin.ModelAdmin):
             (_("Balance"), format_money(summary.balance, summary.currency)),
         ]
         return format_html_join("", "<div><strong>{}</strong>: {}</div>", rows)
+
+    def get_deleted_objects(self, objs, request: HttpRequest):
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        # Memberships go with their event: the last owner's membership, which cannot be deleted on
+        # its own, must not stop its owner from deleting the whole event.
+        perms_needed.discard(Membership._meta.verbose_name)
+        return deleted, model_count, perms_needed, protected
 
     def save_model(self, request: HttpRequest, obj: Event, form, change: bool) -> None:
         if change or request.user.is_superuser:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from geventator.db import atomic
@@ -22,6 +24,14 @@ class AtomicAdminMixin:
     def delete_view(self, request, object_id, extra_context=None):
         with atomic():
             return self._delete_view(request, object_id, extra_context)
+
+    def delete_queryset(self, request, queryset) -> None:
+        # The "delete selected" action, cascades included. It gets the list's queryset, already
+        # evaluated with the list's select_related joins; django-mongodb-backend refuses a delete()
+        # across collections, so delete through a fresh queryset of the same primary keys.
+        fresh = queryset.model._default_manager.filter(pk__in=list(queryset.values_list("pk", flat=True)))
+        with atomic():
+            super().delete_queryset(request, fresh)
 
 
 class RolePermissionsMixin:
@@ -46,7 +56,50 @@ class RolePermissionsMixin:
         return self._has(request, "delete", obj)
 
 
-class EventScopedAdmin(AtomicAdminMixin, RolePermissionsMixin, admin.ModelAdmin):
+class _ValidChoicesOnly:
+    """Re-rendering a form whose autocomplete got a malformed id ("abc" for a UUID) must not crash.
+
+    Django's autocomplete widgets look the submitted ids up to label them, and a malformed UUID
+    raises there (a 500); the form already reports it as an invalid choice, so skip it here.
+    """
+
+    def optgroups(self, name, value, attr=None):
+        remote = self.field.remote_field
+        target = remote.model._meta.get_field(getattr(remote, "field_name", None) or remote.model._meta.pk.name)
+        return super().optgroups(name, [item for item in value if self._is_valid(target, item)], attr)
+
+    @staticmethod
+    def _is_valid(target, item) -> bool:
+        try:
+            target.to_python(item)
+        except (ValidationError, ValueError, TypeError):
+            return False
+        return True
+
+
+class SafeAutocompleteSelect(_ValidChoicesOnly, AutocompleteSelect):
+    pass
+
+
+class SafeAutocompleteSelectMultiple(_ValidChoicesOnly, AutocompleteSelectMultiple):
+    pass
+
+
+class SafeAutocompleteMixin:
+    """Uses the autocomplete widgets above for ``autocomplete_fields`` (ModelAdmin and inlines)."""
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request) and "widget" not in kwargs:
+            kwargs["widget"] = SafeAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request) and "widget" not in kwargs:
+            kwargs["widget"] = SafeAutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class EventScopedAdmin(AtomicAdminMixin, RolePermissionsMixin, SafeAutocompleteMixin, admin.ModelAdmin):
     """ModelAdmin of a model with an ``event`` foreign key."""
 
     list_select_related = ("event",)

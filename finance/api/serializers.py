@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from finance.models import Category, Transaction
-from geventator.currencies import quantize
+from geventator.currencies import quantize, validate_currency
 from organizers.api.base import EventScopedSerializer, ScopedRelatedField
 
 
@@ -16,7 +17,10 @@ class CategorySerializer(EventScopedSerializer):
 class TransactionSerializer(EventScopedSerializer):
     category = ScopedRelatedField(queryset=Category.objects.all(), allow_null=True, required=False)
     currency = serializers.CharField(
-        max_length=3, required=False, help_text="ISO 4217 code; defaults to the event's base currency."
+        max_length=3,
+        required=False,
+        validators=[validate_currency],
+        help_text=_("ISO 4217 code; defaults to the event's base currency."),
     )
     is_income = serializers.BooleanField(read_only=True)
     created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers, viewsets
+from rest_framework import exceptions, serializers, viewsets
 from rules.contrib.rest_framework import AutoPermissionViewSetMixin
 
 from organizers.models import Event
@@ -29,6 +29,8 @@ class ModelCleanSerializer(serializers.ModelSerializer):
         for key, value in plain.items():
             setattr(instance, key, value)
         self.prepare_for_clean(instance, attrs)
+        writable = self._writable_model_fields()
+        before = {key: getattr(instance, key) for key in writable}
         try:
             instance.clean()
             instance.validate_constraints()
@@ -36,10 +38,16 @@ class ModelCleanSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(
                 exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
             ) from exc
-        # clean() may fill defaults (e.g. the event's currency): keep them.
-        for key in plain:
+        # clean() may fill defaults (e.g. the event's currency when the client sent none): keep
+        # them, including for fields the client left out, or the saved record would miss them.
+        for key in {*plain, *(key for key in writable if getattr(instance, key) != before[key])}:
             attrs[key] = getattr(instance, key)
         return attrs
+
+    def _writable_model_fields(self) -> list[str]:
+        """The serializer's writable fields that are plain model columns (the ones clean() may fill)."""
+        model_fields = {f.name for f in self.Meta.model._meta.concrete_fields if not f.is_relation}
+        return [field.source for field in self.fields.values() if not field.read_only and field.source in model_fields]
 
     def prepare_for_clean(self, instance, attrs: dict) -> None:
         """Hook: set on the copy what clean() needs beyond the plain fields."""
@@ -53,7 +61,9 @@ class EventScopedSerializer(ModelCleanSerializer):
             raise serializers.ValidationError(_("An existing record cannot move to another event."))
         action = "change" if self.instance is not None else "add"
         if not self.context["request"].user.has_perm(self.Meta.model.get_perm(action), event):
-            raise serializers.ValidationError(_("Your role in this event does not allow this."))
+            # The user sees the event but their role there is too low (the view's check only
+            # knew they may add in *some* event): that is a permission refusal, not bad input.
+            raise exceptions.PermissionDenied(_("Your role in this event does not allow this."))
         return event
 
 

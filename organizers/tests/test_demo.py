@@ -1,0 +1,142 @@
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from activities.models import Activity, Location, Status
+from finance.models import Category, Kind, Transaction
+from organizers.demo import DEMO_PASSWORD, DEMO_SLUG
+from organizers.factories import OrganizerFactory
+from organizers.models import Event, Membership, Organizer
+
+pytestmark = pytest.mark.django_db
+
+DEMO_ROLES = {
+    "marina_owner": "owner",
+    "tomas_treasurer": "treasurer",
+    "lucia_organizer": "organizer",
+    "pablo_organizer": "organizer",
+    "vera_viewer": "viewer",
+}
+
+
+@pytest.fixture
+def load_demo(settings):
+    """Runs the command as `make run` does (DEBUG on) and returns what it printed."""
+    settings.DEBUG = True
+
+    def run(*args: str) -> str:
+        out = StringIO()
+        call_command("load_demo", *args, stdout=out)
+        return out.getvalue()
+
+    return run
+
+
+def stored_counts() -> dict[str, int]:
+    return {
+        "events": Event.objects.count(),
+        "users": Organizer.objects.count(),
+        "memberships": Membership.objects.count(),
+        "categories": Category.objects.count(),
+        "transactions": Transaction.objects.count(),
+        "locations": Location.objects.count(),
+        "activities": Activity.objects.count(),
+        "responsible": Activity.responsible.through.objects.count(),
+    }
+
+
+def test_load_demo_loads_the_demo_event_with_ledger_and_schedule(load_demo):
+    load_demo()
+
+    event = Event.objects.get(slug=DEMO_SLUG)
+    assert (event.name, event.timezone, event.currency) == ("Harbour Lights Festival 2027", "Europe/Madrid", "EUR")
+    assert (event.end_date - event.start_date).days == 2
+    assert stored_counts() == {
+        "events": 1,
+        "users": 6,  # five members and the superuser
+        "memberships": 5,
+        "categories": 6,
+        "transactions": 40,
+        "locations": 4,
+        "activities": 16,
+        "responsible": 21,
+    }
+    assert set(Transaction.objects.values_list("kind", flat=True)) == set(Kind.values)
+    assert not Transaction.objects.filter(created_by=None).exists()
+    assert set(Activity.objects.values_list("status", flat=True)) == set(Status.values)
+    assert not Location.objects.filter(capacity=None).exists()
+    days = {activity.start.astimezone(event.tzinfo).date() for activity in Activity.objects.all()}
+    assert days == {event.start_date, event.start_date.replace(day=12), event.end_date}
+
+
+def test_load_demo_twice_keeps_the_data_without_duplicates(load_demo):
+    load_demo()
+    before = stored_counts()
+
+    output = load_demo()
+
+    assert stored_counts() == before
+    assert "already there" in output
+    assert "http://127.0.0.1:8000/admin/" in output  # the logins are printed on every run
+    assert all(f"{username} / {DEMO_PASSWORD}" in output for username in DEMO_ROLES)
+
+
+def test_demo_data_passes_model_validation(load_demo):
+    load_demo()
+
+    for model in (Organizer, Event, Membership, Category, Transaction, Location, Activity):
+        for obj in model.objects.all():
+            obj.full_clean()
+    for activity in Activity.objects.select_related("event"):
+        Activity.validate_responsible(activity.event, activity.responsible.all())
+
+
+def test_each_demo_user_is_staff_with_its_role_and_the_demo_password(load_demo):
+    load_demo()
+
+    memberships = Membership.objects.filter(event__slug=DEMO_SLUG).select_related("organizer")
+    assert {m.organizer.username: m.role for m in memberships} == DEMO_ROLES
+    for membership in memberships:
+        user = membership.organizer
+        assert user.is_staff and user.is_active and not user.is_superuser
+        assert user.check_password(DEMO_PASSWORD)
+
+
+def test_load_demo_creates_the_admin_superuser(load_demo):
+    output = load_demo()
+
+    admin = Organizer.objects.get(username="admin")
+    assert admin.is_superuser and admin.is_staff and admin.check_password(DEMO_PASSWORD)
+    assert f"admin / {DEMO_PASSWORD}" in output
+    assert not admin.memberships.exists()
+
+
+def test_load_demo_leaves_an_existing_admin_password_alone(load_demo):
+    OrganizerFactory(username="admin", is_superuser=True, password="my own secret")
+
+    output = load_demo()
+
+    admin = Organizer.objects.get(username="admin")
+    assert admin.check_password("my own secret")
+    assert f"admin / {DEMO_PASSWORD}" not in output
+    assert Organizer.objects.filter(username="admin").count() == 1
+
+
+def test_load_demo_refuses_to_run_with_debug_off(settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="--force"):
+        call_command("load_demo", stdout=StringIO())
+
+    assert not Event.objects.exists()
+    assert not Organizer.objects.exists()
+
+
+def test_load_demo_with_force_runs_with_debug_off(settings):
+    settings.DEBUG = False
+
+    call_command("load_demo", "--force", stdout=StringIO())
+
+    assert Event.objects.filter(slug=DEMO_SLUG).exists()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 import uuid
 from datetime import timedelta
 
@@ -44,6 +45,18 @@ class Status(models.TextChoices):
     PLANNED = "planned", _("planned")
     CONFIRMED = "confirmed", _("confirmed")
     CANCELLED = "cancelled", _("cancelled")
+    DONE = "done", _("done")
+
+
+class Kind(models.TextChoices):
+    TALK = "talk", _("talk")
+    WORKSHOP = "workshop", _("workshop")
+    CONCERT = "concert", _("concert")
+    PERFORMANCE = "performance", _("performance")
+    MEAL = "meal", _("meal")
+    MEETING = "meeting", _("meeting")
+    LOGISTICS = "logistics", _("logistics")
+    OTHER = "other", _("other")
 
 
 class Activity(RulesModel):
@@ -67,6 +80,20 @@ class Activity(RulesModel):
         settings.AUTH_USER_MODEL, blank=True, related_name="activities", verbose_name=_("responsible organizers")
     )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PLANNED)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.OTHER)
+    capacity = models.PositiveIntegerField(
+        _("capacity"), null=True, blank=True, help_text=_("How many people the activity expects at most.")
+    )
+    is_public = models.BooleanField(
+        _("public"), default=False, help_text=_("Shown in the event's public calendar feed.")
+    )
+    transactions = models.ManyToManyField(
+        "finance.Transaction",
+        blank=True,
+        related_name="activities",
+        verbose_name=_("transactions"),
+        help_text=_("What the activity costs and brings in."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -80,6 +107,8 @@ class Activity(RulesModel):
             models.Index(fields=["event", "start"]),
             models.Index(fields=["event", "status"]),
             models.Index(fields=["event", "location"]),
+            models.Index(fields=["location", "start"]),
+            models.Index(fields=["event", "is_public", "start"]),
         ]
         rules_permissions = {
             "add": perms.is_organizer,
@@ -109,8 +138,27 @@ class Activity(RulesModel):
                     }
             if self.location_id and self.location.event_id != self.event_id:
                 errors["location"] = _("This location belongs to another event.")
+        if not errors and self.location_id and self.status != Status.CANCELLED:
+            clash = self.overlapping_in_location().select_related("location").first()
+            if clash is not None:
+                tz = self.event.tzinfo
+                errors["location"] = _("%(location)s is taken by “%(title)s” from %(start)s to %(end)s.") % {
+                    "location": clash.location,
+                    "title": clash.title,
+                    "start": timezone.localtime(clash.start, tz).strftime("%Y-%m-%d %H:%M"),
+                    "end": timezone.localtime(clash.end, tz).strftime("%H:%M"),
+                }
         if errors:
             raise ValidationError(errors)
+
+    def overlapping_in_location(self) -> models.QuerySet[Activity]:
+        """Other scheduled (not cancelled) activities in the same location at an overlapping time."""
+        return (
+            Activity.objects.filter(location_id=self.location_id, start__lt=self.end, end__gt=self.start)
+            .exclude(pk=self.pk)
+            .exclude(status=Status.CANCELLED)
+            .order_by("start")
+        )
 
     @staticmethod
     def validate_responsible(event: Event, organizers) -> None:
@@ -122,3 +170,32 @@ class Activity(RulesModel):
                 _("Not a member of this event: %(names)s.") % {"names": ", ".join(outsiders)},
                 code="not_a_member",
             )
+
+
+def new_calendar_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class CalendarToken(models.Model):
+    """The secret in an organizer's personal calendar feed URL; regenerating it revokes the old URL."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organizer = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="calendar_token",
+        verbose_name=_("organizer"),
+    )
+    token = models.CharField(_("token"), max_length=64, unique=True, default=new_calendar_token)
+    created_at = models.DateTimeField(_("created at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("calendar token")
+        verbose_name_plural = _("calendar tokens")
+
+    def __str__(self) -> str:
+        return str(self.organizer)
+
+    def regenerate(self) -> None:
+        self.token = new_calendar_token()
+        self.save(update_fields=["token", "created_at"])

@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from activities.api.views import ActivityViewSet, LocationViewSet
 from finance.api.views import CategoryViewSet, TransactionViewSet
+from geventator.health import healthz
 from organizers.api.views import EventViewSet, MembershipViewSet
 
 router = DefaultRouter()
@@ -19,6 +20,8 @@ router.register("activities", ActivityViewSet, basename="activity")
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    # Also answered by HealthCheckMiddleware, ahead of the Host check (see geventator/health.py).
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", include(router.urls)),
     path("api/auth/token/", obtain_auth_token, name="api-token"),

@@ -9,7 +9,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from activities.admin_schedule import ActivityScheduleAdminMixin, DayListFilter
 from activities.models import Activity, Location
+from activities.transfer_admin import ActivityImportExportMixin
+from finance.models import Transaction
 from organizers.admin_mixins import EventScopedAdmin
 from organizers.models import Event
 
@@ -25,7 +28,20 @@ class LocationAdmin(EventScopedAdmin):
 class ActivityAdminForm(forms.ModelForm):
     class Meta:
         model = Activity
-        fields = ["event", "title", "description", "start", "end", "location", "responsible", "status"]
+        fields = [
+            "event",
+            "title",
+            "description",
+            "kind",
+            "start",
+            "end",
+            "location",
+            "responsible",
+            "status",
+            "capacity",
+            "is_public",
+            "transactions",
+        ]
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -35,24 +51,37 @@ class ActivityAdminForm(forms.ModelForm):
                 Activity.validate_responsible(event, cleaned["responsible"])
             except ValidationError as exc:
                 self.add_error("responsible", exc)
+        if event is not None and cleaned.get("transactions") is not None:
+            try:
+                Activity.validate_transactions(event, cleaned["transactions"])
+            except ValidationError as exc:
+                self.add_error("transactions", exc)
         return cleaned
 
 
 @admin.register(Activity)
-class ActivityAdmin(EventScopedAdmin):
+class ActivityAdmin(ActivityImportExportMixin, ActivityScheduleAdminMixin, EventScopedAdmin):
     form = ActivityAdminForm
-    list_display = ["title", "event", "starts", "ends", "location", "status"]
+    list_display = ["title", "event", "starts", "ends", "location", "status", "kind", "is_public"]
     list_filter = [
         ("event", admin.RelatedOnlyFieldListFilter),
-        "status",
+        DayListFilter,
         ("location", admin.RelatedOnlyFieldListFilter),
+        "status",
         ("responsible", admin.RelatedOnlyFieldListFilter),
-        "start",
+        "kind",
+        "is_public",
     ]
     search_fields = ["title", "description"]
     date_hierarchy = "start"
-    autocomplete_fields = ["event", "location", "responsible"]
+    autocomplete_fields = ["event", "location", "responsible", "transactions"]
     list_select_related = ["event", "location"]
+
+    def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "transactions":
+            # Only the ledgers of the user's events; the form checks they are the activity's event's.
+            kwargs["queryset"] = Transaction.objects.for_user(request.user).select_related("event")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     @admin.display(description=_("start (event time)"), ordering="start")
     def starts(self, activity: Activity) -> str:

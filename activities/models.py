@@ -132,7 +132,7 @@ class Activity(RulesModel):
             for field, value in bounds.items():
                 if value and field not in errors and not event.covers(timezone.localtime(value, tz).date()):
                     errors[field] = _("%(when)s is outside the event's dates (%(start)s – %(end)s).") % {
-                        "when": timezone.localtime(value, tz).strftime("%Y-%m-%d %H:%M"),
+                        "when": timezone.localtime(getattr(self, field), tz).strftime("%Y-%m-%d %H:%M"),
                         "start": event.start_date,
                         "end": event.end_date,
                     }
@@ -169,6 +169,19 @@ class Activity(RulesModel):
             raise ValidationError(
                 _("Not a member of this event: %(names)s.") % {"names": ", ".join(outsiders)},
                 code="not_a_member",
+            )
+
+    @staticmethod
+    def validate_transactions(event: Event, transactions) -> None:
+        """Linked transactions must be in the activity's event's ledger (admin and API call this).
+
+        Callers pass only transactions the user may see, so naming them leaks nothing.
+        """
+        strangers = [str(t) for t in transactions if t.event_id != event.pk]
+        if strangers:
+            raise ValidationError(
+                _("Not in this event's ledger: %(transactions)s.") % {"transactions": "; ".join(strangers)},
+                code="other_event",
             )
 
 

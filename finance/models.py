@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rules.contrib.models import RulesModel
 
-from geventator.currencies import minor_unit, validate_currency
+from geventator.currencies import minor_unit, quantize, validate_currency
 from organizers import rules as perms
 from organizers.models import Event
 from organizers.scoping import EventScopedManager
@@ -109,7 +109,8 @@ class Transaction(RulesModel):
         }
 
     def __str__(self) -> str:
-        return f"{self.date} {self.get_kind_display()} {self.amount} {self.currency}: {self.description}"
+        amount = quantize(self.amount, self.currency) if self.currency else self.amount
+        return f"{self.date} {self.get_kind_display()} {amount} {self.currency}: {self.description}"
 
     @property
     def is_income(self) -> bool:

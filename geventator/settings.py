@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "rules.apps.AutodiscoverRulesConfig",
+    "import_export",
     "organizers",
     "finance",
     "activities",
@@ -202,6 +203,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
+
+# django-import-export: its own per-row transactions fail on MongoDB (ImproperlyConfigured); the
+# activity import runs in geventator.db.atomic() instead, all or nothing (activities/transfer.py).
+IMPORT_EXPORT_USE_TRANSACTIONS = False
 
 # JSON lines on stdout, plus a remote syslog service when SYSLOG_ADDRESS is set (geventator/logs.py);
 # gunicorn.conf.py uses the same configuration for gunicorn's error and access logs.

@@ -23,6 +23,9 @@ urlpatterns = [
     # Also answered by HealthCheckMiddleware, ahead of the Host check (see geventator/health.py).
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("calendar/", include("activities.urls")),
+    # Before the router: its activities/<pk>/ route would take "export" and "import" for ids.
+    path("api/", include("activities.api.urls")),
     path("api/", include(router.urls)),
     path("api/auth/token/", obtain_auth_token, name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

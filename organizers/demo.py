@@ -21,6 +21,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import models
 
 from activities.models import Activity, Location, Status
+from activities.models import Kind as ActivityKind
 from finance.models import Category, Kind, Transaction
 from geventator.db import atomic
 from organizers.models import Event, Membership, Organizer, Role
@@ -56,6 +57,10 @@ class ActivitySpec:
     status: Status
     responsible: tuple[str, ...]
     description: str = ""
+    kind: ActivityKind = ActivityKind.OTHER
+    capacity: int | None = None
+    public: bool = True  # shows are public; briefings and crew work are internal
+    transactions: tuple[str, ...] = ()  # descriptions of TRANSACTIONS rows
 
 
 # fmt: off
@@ -137,24 +142,26 @@ LOCATIONS: dict[str, tuple[str, int]] = {
 
 ACTIVITIES: list[ActivitySpec] = [
     # Friday
-    ActivitySpec("Volunteer briefing", 0, "16:00", 60, "Pier 4 Workshop Room", Status.CONFIRMED, ("lucia_organizer",), "Shifts, radios and the safety plan for all volunteers."),
-    ActivitySpec("Opening: harbour lantern parade", 0, "18:00", 75, None, Status.CONFIRMED, ("lucia_organizer", "marina_owner"), "From the lighthouse along the quay to the Main Stage."),
-    ActivitySpec("Marea Baja", 0, "19:30", 60, "Main Stage", Status.CONFIRMED, ("pablo_organizer",), "Local indie-folk opener."),
-    ActivitySpec("Sea shanty singalong", 0, "20:00", 90, "Lighthouse Tent", Status.CONFIRMED, ("lucia_organizer",)),
-    ActivitySpec("The Tidewater Band", 0, "21:00", 120, "Main Stage", Status.CONFIRMED, ("pablo_organizer", "marina_owner"), "Headline concert."),
+    ActivitySpec("Volunteer briefing", 0, "16:00", 60, "Pier 4 Workshop Room", Status.CONFIRMED, ("lucia_organizer",), "Shifts, radios and the safety plan for all volunteers.", kind=ActivityKind.MEETING, capacity=40, public=False),
+    ActivitySpec("Opening: harbour lantern parade", 0, "18:00", 75, None, Status.CONFIRMED, ("lucia_organizer", "marina_owner"), "From the lighthouse along the quay to the Main Stage.", kind=ActivityKind.PERFORMANCE, capacity=1500),
+    ActivitySpec("Marea Baja", 0, "19:30", 60, "Main Stage", Status.CONFIRMED, ("pablo_organizer",), "Local indie-folk opener.", kind=ActivityKind.CONCERT, capacity=2000, transactions=("Fee: Marea Baja (Friday opener)",)),
+    ActivitySpec("Sea shanty singalong", 0, "20:00", 90, "Lighthouse Tent", Status.CONFIRMED, ("lucia_organizer",), kind=ActivityKind.CONCERT, capacity=350),
+    ActivitySpec("The Tidewater Band", 0, "21:00", 120, "Main Stage", Status.CONFIRMED, ("pablo_organizer", "marina_owner"), "Headline concert.", kind=ActivityKind.CONCERT, capacity=3000, transactions=("Deposit for the headline act, The Tidewater Band", "Balance for the headline act, The Tidewater Band")),
     # Saturday
-    ActivitySpec("Lantern-making workshop for children", 1, "10:00", 120, "Pier 4 Workshop Room", Status.CONFIRMED, ("lucia_organizer",), "Ages 6–12; materials provided."),
-    ActivitySpec("Talk: a hundred years of the fish market", 1, "11:30", 60, "Fish Market Hall", Status.CONFIRMED, ("marina_owner",)),
-    ActivitySpec("Seafood tasting with harbour restaurants", 1, "13:30", 120, "Fish Market Hall", Status.CONFIRMED, ("tomas_treasurer",)),
-    ActivitySpec("Youth bands showcase", 1, "17:00", 90, "Lighthouse Tent", Status.PLANNED, ("pablo_organizer",), "Three school bands; line-up to be confirmed."),
-    ActivitySpec("Cumbia del Puerto", 1, "20:30", 90, "Main Stage", Status.CONFIRMED, ("pablo_organizer",)),
-    ActivitySpec("Silent disco on the pier", 1, "22:30", 120, "Lighthouse Tent", Status.CANCELLED, ("lucia_organizer",), "Cancelled: the headphone supplier could not deliver."),
+    ActivitySpec("Lantern-making workshop for children", 1, "10:00", 120, "Pier 4 Workshop Room", Status.CONFIRMED, ("lucia_organizer",), "Ages 6–12; materials provided.", kind=ActivityKind.WORKSHOP, capacity=30),
+    ActivitySpec("Talk: a hundred years of the fish market", 1, "11:30", 60, "Fish Market Hall", Status.CONFIRMED, ("marina_owner",), kind=ActivityKind.TALK, capacity=200),
+    ActivitySpec("Seafood tasting with harbour restaurants", 1, "13:30", 120, "Fish Market Hall", Status.CONFIRMED, ("tomas_treasurer",), kind=ActivityKind.MEAL, capacity=250),
+    ActivitySpec("Youth bands showcase", 1, "17:00", 90, "Lighthouse Tent", Status.PLANNED, ("pablo_organizer",), "Three school bands; line-up to be confirmed.", kind=ActivityKind.CONCERT, capacity=400),
+    # The demo's one intended warning: Pablo leaves the showcase early to run the changeover.
+    ActivitySpec("Main Stage changeover and sound check", 1, "18:00", 120, "Main Stage", Status.CONFIRMED, ("pablo_organizer",), "Crew only. Pablo leaves the youth showcase to the school's teachers at 18:00.", kind=ActivityKind.LOGISTICS, capacity=20, public=False),
+    ActivitySpec("Cumbia del Puerto", 1, "20:30", 90, "Main Stage", Status.CONFIRMED, ("pablo_organizer",), kind=ActivityKind.CONCERT, capacity=3000, transactions=("Fee: Cumbia del Puerto",)),
+    ActivitySpec("Silent disco on the pier", 1, "22:30", 120, "Lighthouse Tent", Status.CANCELLED, ("lucia_organizer",), "Cancelled: the headphone supplier could not deliver.", kind=ActivityKind.PERFORMANCE, capacity=300),
     # Sunday
-    ActivitySpec("Beach clean-up", 2, "09:30", 90, None, Status.CONFIRMED, ("lucia_organizer", "vera_viewer"), "Meet at the Pier 4 entrance; gloves and bags provided."),
-    ActivitySpec("Family concert: the Harbour Brass", 2, "12:00", 90, "Main Stage", Status.CONFIRMED, ("pablo_organizer",)),
-    ActivitySpec("Paella contest", 2, "14:00", 150, "Fish Market Hall", Status.PLANNED, ("tomas_treasurer", "lucia_organizer")),
-    ActivitySpec("Photography exhibition: closing talk", 2, "18:00", 60, "Fish Market Hall", Status.PLANNED, ("marina_owner",)),
-    ActivitySpec("Closing night: lights over the harbour", 2, "21:00", 180, "Main Stage", Status.CONFIRMED, ("pablo_organizer", "marina_owner"), "Ends at midnight with the harbour lights."),
+    ActivitySpec("Beach clean-up", 2, "09:30", 90, None, Status.CONFIRMED, ("lucia_organizer", "vera_viewer"), "Meet at the Pier 4 entrance; gloves and bags provided.", kind=ActivityKind.LOGISTICS, capacity=60),
+    ActivitySpec("Family concert: the Harbour Brass", 2, "12:00", 90, "Main Stage", Status.CONFIRMED, ("pablo_organizer",), kind=ActivityKind.CONCERT, capacity=2500, transactions=("Culture programme sponsorship (Sunday family concert)",)),
+    ActivitySpec("Paella contest", 2, "14:00", 150, "Fish Market Hall", Status.PLANNED, ("tomas_treasurer", "lucia_organizer"), kind=ActivityKind.MEAL, capacity=250),
+    ActivitySpec("Photography exhibition: closing talk", 2, "18:00", 60, "Fish Market Hall", Status.PLANNED, ("marina_owner",), kind=ActivityKind.TALK, capacity=120),
+    ActivitySpec("Closing night: lights over the harbour", 2, "21:00", 180, "Main Stage", Status.CONFIRMED, ("pablo_organizer", "marina_owner"), "Ends at midnight with the harbour lights.", kind=ActivityKind.CONCERT, capacity=3000),
 ]
 # fmt: on
 
@@ -237,8 +244,9 @@ def _create_event(password_hash: Callable[[], str]) -> Event:
         name: _saved(Category(event=event, name=name, description=description))
         for name, description in CATEGORIES.items()
     }
+    ledger: dict[str, Transaction] = {}
     for day, kind, category, amount, description, counterparty, creator in TRANSACTIONS:
-        transaction = Transaction(
+        transaction = ledger[description] = Transaction(
             event=event,
             kind=kind,
             amount=Decimal(amount),
@@ -268,7 +276,12 @@ def _create_event(password_hash: Callable[[], str]) -> Event:
                 end=start + timedelta(minutes=spec.minutes),
                 location=locations[spec.location] if spec.location else None,
                 status=spec.status,
+                kind=spec.kind,
+                capacity=spec.capacity,
+                is_public=spec.public,
             )
         )
         activity.responsible.set([people[username] for username in spec.responsible])
+        if spec.transactions:
+            activity.transactions.set([ledger[description] for description in spec.transactions])
     return event

@@ -28,6 +28,8 @@ def activity_form(event, /, **changes) -> dict:
         "end_1": "11:00",
         "location": "",
         "status": "planned",
+        "kind": "other",
+        "capacity": "",
     }
     data.update(changes)
     return data
@@ -426,3 +428,81 @@ def test_schedule_autocompletes_of_superuser_offer_every_event(client, records, 
     client.force_login(superuser)
 
     assert autocomplete(client, "activity", "location") == ["Main hall A", "Main hall B"]
+
+
+# --- Kind, capacity, transactions and conflicts on the change form ----------------------------------
+
+
+def test_change_form_stores_kind_capacity_public_and_transactions(client, records, organizer):
+    client.force_login(organizer)
+    activity = records.a.activity
+
+    response = client.post(
+        admin_url(activity, "change"),
+        activity_form(
+            records.a.event,
+            start_1="10:00",
+            end_1="11:30",
+            kind="talk",
+            capacity="40",
+            is_public="on",
+            transactions=[str(records.a.transaction.pk)],
+        ),
+    )
+
+    assert response.status_code == 302
+    activity.refresh_from_db()
+    assert (activity.kind, activity.capacity, activity.is_public) == ("talk", 40, True)
+    assert list(activity.transactions.all()) == [records.a.transaction]
+
+
+def test_transaction_of_another_of_the_users_events_is_a_form_error(client, records, owner):
+    from finance.factories import TransactionFactory
+
+    third = EventFactory(name="Gala C", slug="gala-c")
+    MembershipFactory(event=third, organizer=owner, role=Role.TREASURER)
+    theirs = TransactionFactory(event=third, description="Gala wine C")
+    client.force_login(owner)
+
+    response = client.post(admin_url(Activity, "add"), activity_form(records.a.event, transactions=[str(theirs.pk)]))
+
+    assert "transactions" in form_errors(response)
+    assert "Gala wine C" in " ".join(form_errors(response)["transactions"])
+    assert Activity.objects.filter(event=records.a.event).count() == 1
+
+
+def test_transaction_of_an_event_the_user_is_not_in_is_a_form_error(client, records, owner):
+    client.force_login(owner)
+
+    response = client.post(
+        admin_url(Activity, "add"), activity_form(records.a.event, transactions=[str(records.b.transaction.pk)])
+    )
+
+    assert "transactions" in form_errors(response)
+    assert "Paella for the crew B" not in response.content.decode()
+
+
+def test_change_form_shows_the_activitys_conflicts(client, records, viewer):
+    activity = records.a.activity
+    activity.location = records.a.location
+    activity.capacity = 500
+    activity.save()
+    records.a.location.capacity = 100
+    records.a.location.save()
+    ActivityFactory(
+        event=records.a.event, title="Rival talk", location=records.a.location, start=activity.start, end=activity.end
+    )
+    client.force_login(viewer)
+
+    content = client.get(admin_url(activity, "change")).content.decode()
+
+    assert "Two activities overlap in the same location. (Rival talk)" in content
+    assert "The activity expects more people than its location holds." in content
+
+
+def test_transactions_autocomplete_offers_only_the_users_ledgers(client, records, organizer):
+    client.force_login(organizer)
+
+    offered = autocomplete(client, "activity", "transactions")
+
+    assert [text.endswith("Paella for the crew A") for text in offered] == [True]

@@ -57,3 +57,10 @@ def test_responsible_organizers_must_be_members(event_a, organizer, outsider):
 
     with pytest.raises(ValidationError, match="bruno_of_b"):
         Activity.validate_responsible(event_a, [organizer, outsider])
+
+
+def test_outside_dates_message_shows_the_entered_end_time(event_a):
+    start = datetime(2026, 6, 14, 22, 0, tzinfo=MADRID)
+    activity = ActivityFactory.build(event=event_a, start=start, end=datetime(2026, 6, 15, 11, 30, tzinfo=MADRID))
+
+    assert _errors(activity)["end"][0].startswith("2026-06-15 11:30 is outside")

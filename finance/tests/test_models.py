@@ -89,3 +89,9 @@ def test_deleting_an_event_with_transactions_is_refused(event_a):
 
     with pytest.raises(ProtectedError):
         event_a.delete()
+
+
+def test_transaction_shows_its_amount_in_the_currencys_minor_unit(event_a):
+    transaction = TransactionFactory(event=event_a, amount=Decimal("12.5"), description="Tape")
+
+    assert "12.50 EUR" in str(Transaction.objects.get(pk=transaction.pk))

@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rules.contrib.rest_framework import AutoPermissionViewSetMixin
 
+from activities.api.reports import ConflictSerializer, ScheduleSerializer, conflict_report, schedule_report
 from finance.api.serializers import EventSummarySerializer
 from finance.services import event_summary
 from organizers.api.base import EventScopedViewSet
@@ -22,7 +23,12 @@ class EventViewSet(AutoPermissionViewSetMixin, viewsets.ModelViewSet):
     ordering_fields = ["start_date", "name"]
     ordering = ["-start_date", "name"]
     filterset_fields = {"start_date": ["gte", "lte"], "currency": ["exact"]}
-    permission_type_map = {**AutoPermissionViewSetMixin.permission_type_map, "summary": "view"}
+    permission_type_map = {
+        **AutoPermissionViewSetMixin.permission_type_map,
+        "summary": "view",
+        "conflicts": "view",
+        "schedule": "view",
+    }
 
     def get_queryset(self):
         return Event.objects.for_user(self.request.user)
@@ -35,6 +41,19 @@ class EventViewSet(AutoPermissionViewSetMixin, viewsets.ModelViewSet):
     def summary(self, request: Request, pk: str | None = None) -> Response:
         """Income, expenses and balance of the event, by kind and by category."""
         return Response(EventSummarySerializer(event_summary(self.get_object())).data)
+
+    @extend_schema(responses=ConflictSerializer(many=True))
+    @action(detail=True, filter_backends=[], pagination_class=None)
+    def conflicts(self, request: Request, pk: str | None = None) -> Response:
+        """The schedule's conflicts: rooms booked twice (errors), organizers in two places and
+        activities bigger than their room (warnings)."""
+        return Response(conflict_report(self.get_object()))
+
+    @extend_schema(responses=ScheduleSerializer)
+    @action(detail=True)
+    def schedule(self, request: Request, pk: str | None = None) -> Response:
+        """All activities, cancelled ones too, grouped by day (event time) and location."""
+        return Response(schedule_report(self.get_object()))
 
 
 class MembershipViewSet(EventScopedViewSet):

@@ -4,7 +4,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from activities.conflicts import RESPONSIBLE_OVERLAP, event_conflicts
 from activities.models import Activity, Location, Status
+from activities.models import Kind as ActivityKind
 from finance.models import Category, Kind, Transaction
 from organizers.demo import DEMO_PASSWORD, DEMO_SLUG
 from organizers.factories import OrganizerFactory
@@ -44,6 +46,7 @@ def stored_counts() -> dict[str, int]:
         "locations": Location.objects.count(),
         "activities": Activity.objects.count(),
         "responsible": Activity.responsible.through.objects.count(),
+        "linked transactions": Activity.transactions.through.objects.count(),
     }
 
 
@@ -60,8 +63,9 @@ def test_load_demo_loads_the_demo_event_with_ledger_and_schedule(load_demo):
         "categories": 6,
         "transactions": 40,
         "locations": 4,
-        "activities": 16,
-        "responsible": 21,
+        "activities": 17,
+        "responsible": 22,
+        "linked transactions": 5,
     }
     assert set(Transaction.objects.values_list("kind", flat=True)) == set(Kind.values)
     assert not Transaction.objects.filter(created_by=None).exists()
@@ -70,6 +74,19 @@ def test_load_demo_loads_the_demo_event_with_ledger_and_schedule(load_demo):
     assert not Location.objects.filter(capacity=None).exists()
     days = {activity.start.astimezone(event.tzinfo).date() for activity in Activity.objects.all()}
     assert days == {event.start_date, event.start_date.replace(day=12), event.end_date}
+    assert set(Activity.objects.values_list("is_public", flat=True)) == {True, False}
+    assert not Activity.objects.filter(kind=ActivityKind.OTHER).exists()
+
+
+def test_the_demo_schedule_has_exactly_its_one_intended_warning(load_demo):
+    load_demo()
+
+    [conflict] = event_conflicts(Event.objects.get(slug=DEMO_SLUG))
+
+    assert (conflict.kind, conflict.severity) == (RESPONSIBLE_OVERLAP, "warning")
+    assert Organizer.objects.get(pk=conflict.subject_id).username == "pablo_organizer"
+    titles = set(Activity.objects.filter(pk__in=list(conflict.activity_ids)).values_list("title", flat=True))
+    assert titles == {"Youth bands showcase", "Main Stage changeover and sound check"}
 
 
 def test_load_demo_twice_keeps_the_data_without_duplicates(load_demo):
@@ -92,6 +109,7 @@ def test_demo_data_passes_model_validation(load_demo):
             obj.full_clean()
     for activity in Activity.objects.select_related("event"):
         Activity.validate_responsible(activity.event, activity.responsible.all())
+        Activity.validate_transactions(activity.event, activity.transactions.all())
 
 
 def test_each_demo_user_is_staff_with_its_role_and_the_demo_password(load_demo):

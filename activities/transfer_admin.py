@@ -1,0 +1,38 @@
+"""Import/export buttons on the Activity changelist (django-import-export), scoped by role.
+
+Kept out of activities/admin.py so the admin class only names the mixin. Export holds the rows of
+the changelist (the user's events, filters applied); import is offered to organizers and above,
+and each row may only go to an event where the user has that role (ActivityResource checks).
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV
+
+from activities.transfer import ActivityResource
+from organizers import rules as perms
+
+
+class ActivityImportExportMixin(ImportExportMixin):
+    resource_classes = [ActivityResource]
+    formats = [CSV]
+    import_formats = [CSV]
+    export_formats = [CSV]
+
+    def get_import_resource_kwargs(self, request: HttpRequest, **kwargs) -> dict:
+        return {**super().get_import_resource_kwargs(request, **kwargs), "user": request.user}
+
+    def get_export_resource_kwargs(self, request: HttpRequest, **kwargs) -> dict:
+        return {**super().get_export_resource_kwargs(request, **kwargs), "user": request.user}
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser or bool(perms.events_with_role(request.user, "organizer"))
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_permission(request)
+
+    def get_export_queryset(self, request: HttpRequest):
+        # The changelist's rows (already limited to the user's events), with what the columns read.
+        return super().get_export_queryset(request).select_related("event", "location")

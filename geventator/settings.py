@@ -38,6 +38,10 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# Behind a TLS-terminating proxy (the nginx of deploy/): trust its X-Forwarded-Proto so Django
+# knows the request came over HTTPS. Only safe when the app is reachable through the proxy alone.
+if env_bool("TRUST_X_FORWARDED_PROTO"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Storage: SQLite (embedded default) or MongoDB, chosen by DATABASE_URL ---------------------
 DEFAULT_SQLITE_PATH = BASE_DIR / "var" / "geventator.sqlite3"

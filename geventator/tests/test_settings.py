@@ -10,7 +10,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _django(code: str, **env: str) -> subprocess.CompletedProcess:
     environment = {
-        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL", "MONGODB_WRITE_CONCERN"}
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL", "MONGODB_WRITE_CONCERN", "TRUST_X_FORWARDED_PROTO"}
     }
     environment.update(env, DJANGO_SETTINGS_MODULE="geventator.settings")
     script = f"import django; django.setup(); {code}"
@@ -60,3 +62,11 @@ def test_mongodb_url_selects_the_mongodb_backend_with_majority_writes():
         "majority",
         "geventator.mongo_migrations.auth",
     ]
+
+
+def test_proxy_https_header_is_trusted_only_when_told():
+    code = "from django.conf import settings; print(getattr(settings, 'SECURE_PROXY_SSL_HEADER', None))"
+
+    assert _django(code, DEBUG="1").stdout.strip() == "None"
+    trusted = _django(code, DEBUG="1", TRUST_X_FORWARDED_PROTO="1")
+    assert trusted.stdout.strip() == "('HTTP_X_FORWARDED_PROTO', 'https')"

@@ -62,4 +62,4 @@ migrations: install
 
 # Django's contrib apps with ObjectId keys, for MongoDB (geventator/mongo_migrations).
 mongo-migrations: install
-	DEBUG=1 $(PY) devtools/mongo.py -- $(PY) manage.py makemigrations admin auth contenttypes
+	DEBUG=1 $(PY) devtools/mongo.py -- $(PY) manage.py makemigrations admin auth contenttypes axes

@@ -38,6 +38,17 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"GEventator store: {'MongoDB' if engine == 'django_mongodb_backend' else engine}"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_throttles_and_lockouts():
+    """API throttle counts live in the cache and lockouts in axes' store: each test starts afresh
+    (the suite makes more requests per minute than the anon/user rates allow)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 # --- Personas -------------------------------------------------------------------------------------
 # Event A has an owner, a treasurer, an organizer and a viewer; "outsider" owns event B only.
 

@@ -31,10 +31,10 @@ class Location(RulesModel):
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["event", "name"], name="location_name_unique_per_event")]
         rules_permissions = {
-            "add": perms.is_organizer,
+            "add": perms.writable(perms.is_organizer),
             "view": perms.is_viewer,
-            "change": perms.is_organizer,
-            "delete": perms.is_organizer,
+            "change": perms.writable(perms.is_organizer),
+            "delete": perms.writable(perms.is_organizer),
         }
 
     def __str__(self) -> str:
@@ -111,10 +111,10 @@ class Activity(RulesModel):
             models.Index(fields=["event", "is_public", "start"]),
         ]
         rules_permissions = {
-            "add": perms.is_organizer,
+            "add": perms.writable(perms.is_organizer),
             "view": perms.is_viewer,
-            "change": perms.is_organizer,
-            "delete": perms.is_organizer,
+            "change": perms.writable(perms.is_organizer),
+            "delete": perms.writable(perms.is_organizer),
         }
 
     def __str__(self) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import tablib
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,7 +26,7 @@ from import_export.results import Error
 
 from activities.api.serializers import read_in_zone
 from activities.models import Activity, Location
-from geventator.db import atomic
+from geventator.db import run_atomically
 from organizers import rules as perms
 from organizers.models import Event, Organizer
 
@@ -168,11 +169,17 @@ class ActivityResource(resources.ModelResource):
             result = self.get_result_class()()
             result.append_base_error(Error(exc))
             return result
+        parent = super()
+
+        def import_all():
+            # Run again from scratch when the store reports a transient conflict (run_atomically).
+            result = parent.import_data(dataset, dry_run=False, raise_errors=raise_errors, **kwargs)
+            if dry_run or result.has_errors() or result.has_validation_errors():
+                raise _Rollback(result)
+            return result
+
         try:
-            with atomic():
-                result = super().import_data(dataset, dry_run=False, raise_errors=raise_errors, **kwargs)
-                if dry_run or result.has_errors() or result.has_validation_errors():
-                    raise _Rollback(result)
+            result = run_atomically(import_all)
         except _Rollback as rollback:
             result = rollback.result
         return result
@@ -207,6 +214,11 @@ class ActivityResource(resources.ModelResource):
         def fail(column: str, message: str) -> None:
             errors.setdefault(column, []).append(message)
 
+        # The admin's and the API's text fields refuse NUL characters (Django's forms, DRF); a CSV cell
+        # must not carry one into the store either.
+        for column in COLUMNS:
+            if "\x00" in _text(row, column):
+                fail(column, _("Null characters are not allowed."))
         event = self._row_event(row, instance, fail)
         instance.title = _text(row, "title")
         instance.description = _text(row, "description")
@@ -349,6 +361,20 @@ def _messages(error: Exception) -> dict[str, list[str]]:
 def export_csv(queryset) -> str:
     queryset = queryset.select_related("event", "location").order_by("event_id", "start", "pk")
     return ActivityResource().export(queryset).csv
+
+
+def check_upload_size(upload) -> None:
+    """Refuses a file above settings.IMPORT_MAX_UPLOAD_SIZE before it is read into memory.
+
+    Django's DATA_UPLOAD_MAX_MEMORY_SIZE does not count uploaded files, so the import sets its own
+    bound (the API view and the admin's import form call this).
+    """
+    limit = settings.IMPORT_MAX_UPLOAD_SIZE
+    if upload.size > limit:
+        raise ValidationError(
+            _("The file is too large (%(size)s bytes; at most %(limit)s).") % {"size": upload.size, "limit": limit},
+            code="file_too_large",
+        )
 
 
 def import_csv(content: bytes | str, user, event: Event | None = None) -> ImportReport:

@@ -10,13 +10,24 @@ from __future__ import annotations
 from django.http import HttpRequest
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV
+from import_export.forms import ImportForm
 
-from activities.transfer import ActivityResource
+from activities.transfer import ActivityResource, check_upload_size
 from organizers import rules as perms
+
+
+class SizeLimitedImportForm(ImportForm):
+    """The admin's import form, refusing a file above IMPORT_MAX_UPLOAD_SIZE (a form error)."""
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        check_upload_size(upload)
+        return upload
 
 
 class ActivityImportExportMixin(ImportExportMixin):
     resource_classes = [ActivityResource]
+    import_form_class = SizeLimitedImportForm
     formats = [CSV]
     import_formats = [CSV]
     export_formats = [CSV]

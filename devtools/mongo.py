@@ -43,11 +43,14 @@ def _wait_until_up(uri: str, proc: subprocess.Popen, timeout: float = 60) -> Non
 
 
 @contextmanager
-def secantus_server(storage: str = ":memory:", db: str = "geventator") -> Iterator[str]:
-    """Yield the URI of a fresh server; stop it (SIGTERM, then SIGKILL) afterwards."""
+def secantus_server(storage: str = ":memory:", db: str = "geventator", port: int | None = None) -> Iterator[str]:
+    """Yield the URI of a fresh server; stop it (SIGTERM, then SIGKILL) afterwards.
+
+    ``port``: a given one, e.g. to start a server again where a stopped one was (fault tests).
+    """
     if storage != ":memory:":
         Path(storage).mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    port = port or free_port()
     proc = subprocess.Popen(
         [
             sys.executable,

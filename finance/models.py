@@ -30,10 +30,10 @@ class Category(RulesModel):
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["event", "name"], name="category_name_unique_per_event")]
         rules_permissions = {
-            "add": perms.is_treasurer,
+            "add": perms.writable(perms.is_treasurer),
             "view": perms.is_viewer,
-            "change": perms.is_treasurer,
-            "delete": perms.is_treasurer,
+            "change": perms.writable(perms.is_treasurer),
+            "delete": perms.writable(perms.is_treasurer),
         }
 
     def __str__(self) -> str:
@@ -102,10 +102,10 @@ class Transaction(RulesModel):
             models.Index(fields=["event", "category"]),
         ]
         rules_permissions = {
-            "add": perms.is_organizer,
+            "add": perms.writable(perms.is_organizer),
             "view": perms.is_viewer,
-            "change": perms.is_treasurer,
-            "delete": perms.is_treasurer,
+            "change": perms.writable(perms.is_treasurer),
+            "delete": perms.writable(perms.is_treasurer),
         }
 
     def __str__(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +19,14 @@ class StillReferenced(APIException):
     default_code = "protected"
 
 
+class BodyTooLarge(APIException):
+    """413: the body is above settings.DATA_UPLOAD_MAX_MEMORY_SIZE."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = _("The request body is too large.")
+    default_code = "too_large"
+
+
 def exception_handler(exc, context):
     # Model clean() raises Django's ValidationError; answer it like a serializer error (400 with
     # field messages) instead of letting it become a 500.
@@ -28,4 +37,7 @@ def exception_handler(exc, context):
     # conflict with the stored data, not a server error.
     elif isinstance(exc, ProtectedError | RestrictedError):
         exc = StillReferenced()
+    # Django refuses to read such a body; without this it would surface as an HTML 400 page.
+    elif isinstance(exc, RequestDataTooBig):
+        exc = BodyTooLarge()
     return drf_exception_handler(exc, context)

@@ -2,9 +2,27 @@
 
 from __future__ import annotations
 
+import functools
+import logging
+import random
+import time
+from collections.abc import Callable
 from contextlib import AbstractContextManager
+from typing import ParamSpec, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, transaction
+
+logger = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# How often a multi-row write is tried when the store reports a transient conflict, and the base
+# of the jittered backoff between tries (seconds): short, since the competing write is brief.
+DEFAULT_ATTEMPTS = 3
+BACKOFF_SECONDS = 0.05
+# MongoDB's WriteConflict: two transactions touched the same document; retrying the loser is safe.
+MONGODB_WRITE_CONFLICT = 112
 
 
 def atomic(using: str = DEFAULT_DB_ALIAS) -> AbstractContextManager:
@@ -19,3 +37,63 @@ def atomic(using: str = DEFAULT_DB_ALIAS) -> AbstractContextManager:
 
         return mongo_transaction.atomic(using)
     return transaction.atomic(using=using)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether retrying the whole transaction may succeed: a lock or conflict, not bad data."""
+    message = str(exc).lower()
+    if isinstance(exc, OperationalError) and ("database is locked" in message or "database is busy" in message):
+        # SQLite: another worker held the write lock beyond the busy timeout.
+        return True
+    try:
+        from pymongo.errors import OperationFailure, PyMongoError
+    except ImportError:  # pragma: no cover - pymongo is always installed with the MongoDB backend
+        return False
+    # django-mongodb-backend lets pymongo's errors through, sometimes wrapped in Django's.
+    cause = exc if isinstance(exc, PyMongoError) else exc.__cause__
+    if isinstance(cause, PyMongoError):
+        if cause.has_error_label("TransientTransactionError"):
+            return True
+        return isinstance(cause, OperationFailure) and cause.code == MONGODB_WRITE_CONFLICT
+    return False
+
+
+def run_atomically(
+    fn: Callable[P, R],
+    *args: P.args,
+    attempts: int = DEFAULT_ATTEMPTS,
+    using: str = DEFAULT_DB_ALIAS,
+    **kwargs: P.kwargs,
+) -> R:
+    """Run ``fn`` in one atomic() block; on a transient store error, roll back and run it again.
+
+    At most ``attempts`` runs, with a short jittered backoff so that competing writers do not
+    collide again in step; any other error, or a transient one on the last run, is raised. ``fn``
+    must be safe to repeat: it runs from scratch each time (nothing of a failed run is kept).
+    Inside an outer atomic() block a retry would not help (the outer transaction is already
+    broken), so there it runs once.
+    """
+    connection = connections[using]
+    if connection.in_atomic_block or getattr(connection, "in_atomic_block_mongo", False):
+        attempts = 1
+    for attempt in range(1, attempts + 1):
+        try:
+            with atomic(using):
+                return fn(*args, **kwargs)
+        except Exception as exc:
+            if attempt == attempts or not is_transient(exc):
+                raise
+            delay = BACKOFF_SECONDS * (2 ** (attempt - 1)) * (0.5 + random.random())  # noqa: S311
+            logger.warning("Transient store error (attempt %s of %s), retrying: %s", attempt, attempts, exc)
+            time.sleep(delay)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def retrying(fn: Callable[P, R]) -> Callable[P, R]:
+    """Decorator form of run_atomically() with the default bound."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        return run_atomically(fn, *args, **kwargs)
+
+    return wrapper

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -71,11 +72,13 @@ if USES_MONGODB:
         "geventator.mongo_apps.MongoAdminConfig",
         "geventator.mongo_apps.MongoAuthConfig",
         "geventator.mongo_apps.MongoContentTypesConfig",
+        "geventator.mongo_apps.MongoAxesConfig",
     ]
     MIGRATION_MODULES = {
         "admin": "geventator.mongo_migrations.admin",
         "auth": "geventator.mongo_migrations.auth",
         "contenttypes": "geventator.mongo_migrations.contenttypes",
+        "axes": "geventator.mongo_migrations.axes",
     }
 else:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
@@ -94,6 +97,7 @@ else:
         "django.contrib.admin",
         "django.contrib.auth",
         "django.contrib.contenttypes",
+        "axes",
     ]
 
 INSTALLED_APPS = [
@@ -117,6 +121,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: /healthz answers probes that call the app by IP or localhost (no Host check).
     "geventator.health.HealthCheckMiddleware",
+    # A view that finds the store unreachable or unwritable answers 503, not 500 (geventator/faults.py).
+    "geventator.faults.StoreUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -124,8 +130,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Keeps the request for the security log's receivers (organizers/security.py).
+    "organizers.security.SecurityContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last: turns a lockout flagged by AxesBackend into the 429 lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "geventator.urls"
@@ -148,6 +159,8 @@ TEMPLATES = [
 
 AUTH_USER_MODEL = "organizers.Organizer"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username/address before any password is checked (django-axes).
+    "axes.backends.AxesStandaloneBackend",
     # Event roles (organizers/rules.py) answer object permissions; Django's backend keeps the
     # permissions a superuser grants through users and groups.
     "rules.permissions.ObjectPermissionBackend",
@@ -212,6 +225,73 @@ SPECTACULAR_SETTINGS = {
 # activity import runs in geventator.db.atomic() instead, all or nothing (activities/transfer.py).
 IMPORT_EXPORT_USE_TRANSACTIONS = False
 
+# Request size limits (bytes). A form or JSON body above DATA_UPLOAD_MAX_MEMORY_SIZE is answered
+# with 400 before any view runs; uploaded files do not count there, so the CSV import checks its
+# file against IMPORT_MAX_UPLOAD_SIZE (activities/transfer.py).
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024))
+IMPORT_MAX_UPLOAD_SIZE = int(os.environ.get("IMPORT_MAX_UPLOAD_SIZE", 2 * 1024 * 1024))
+
+# --- Security (README, "Security") ---------------------------------------------------------------
+# HTTPS: on by default when DEBUG is off (`check --deploy` clean); behind a TLS-terminating proxy
+# also set TRUST_X_FORWARDED_PROTO=1. A plain-HTTP dev run keeps DEBUG=1 (or SECURE_SSL_REDIRECT=0).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probes call over plain HTTP (also answered before the chain)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+# Joining the browsers' HSTS preload list is the domain owner's one-way decision (SECURE_HSTS_PRELOAD=1),
+# not a default: without it Django's deploy check W021 is answered here.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+
+# Content-Security-Policy (django-csp): only our own scripts; Swagger UI runs its start-up script
+# from a URL (SpectacularSwaggerSplitView), not inline. Inline styles stay allowed: the admin and
+# Swagger UI set style attributes, and styles cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# Login lockout (django-axes) for the admin login and POST /api/auth/token/: after
+# AXES_FAILURE_LIMIT failures for one username from one address, that pair is refused (429) until
+# AXES_COOLOFF_MINUTES have passed; a success resets the count.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+# Behind a proxy every request comes from the proxy's address: count the proxies in front
+# (X-Forwarded-For) so that lockouts are per client address, not one for everybody.
+AXES_IPWARE_PROXY_COUNT = int(os.environ["AXES_PROXY_COUNT"]) if os.environ.get("AXES_PROXY_COUNT") else None
+
+# API throttling (per process: LocMem cache). Rates like "100/minute"; the token endpoint has its own.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "geventator"}}
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "rest_framework.throttling.AnonRateThrottle",
+    "rest_framework.throttling.UserRateThrottle",
+    "rest_framework.throttling.ScopedRateThrottle",
+]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "anon": os.environ.get("API_THROTTLE_ANON", "100/minute"),
+    "user": os.environ.get("API_THROTTLE_USER", "2000/minute"),
+    "token": os.environ.get("API_THROTTLE_TOKEN", "20/minute"),
+}
+
 # JSON lines on stdout, plus a remote syslog service when SYSLOG_ADDRESS is set (geventator/logs.py);
 # gunicorn.conf.py uses the same configuration for gunicorn's error and access logs.
 LOGGING = logging_config(os.environ)
+# django-axes logs every sign-in at INFO; the security log (organizers/security.py) has them already.
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}

@@ -5,6 +5,8 @@ import os
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 # Tests run against a throwaway server; majority acknowledgement only slows them down there.
 os.environ.setdefault("MONGODB_WRITE_CONCERN", "1")
+# The test client speaks plain HTTP: no redirect to HTTPS (the deploy check test turns it on).
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 
 from geventator.settings import *  # noqa: F403
 

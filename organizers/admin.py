@@ -19,7 +19,7 @@ from geventator.db import atomic
 from organizers import rules as perms
 from organizers.admin_mixins import AtomicAdminMixin, EventScopedAdmin, RolePermissionsMixin, SafeAutocompleteMixin
 from organizers.models import Event, Membership, Organizer, Role
-from organizers.services import create_event
+from organizers.services import archive_event, create_event, delete_event, unarchive_event
 
 
 @admin.register(Organizer)
@@ -112,16 +112,18 @@ class MembershipInline(RolePermissionsMixin, SafeAutocompleteMixin, admin.Tabula
 
 @admin.register(Event)
 class EventAdmin(AtomicAdminMixin, RolePermissionsMixin, admin.ModelAdmin):
-    list_display = ["name", "start_date", "end_date", "timezone", "currency"]
-    list_filter = ["start_date", "currency"]
+    list_display = ["name", "start_date", "end_date", "timezone", "currency", "archived_at"]
+    list_filter = ["start_date", "currency", ("archived_at", admin.EmptyFieldListFilter)]
+    actions = ["archive", "unarchive"]
     search_fields = ["name", "slug", "description"]
     date_hierarchy = "start_date"
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["money"]
+    readonly_fields = ["money", "archived_at"]
     inlines = [MembershipInline]
     fieldsets = [
         (None, {"fields": ["name", "slug", "start_date", "end_date", "timezone", "currency", "description"]}),
         (_("Money"), {"fields": ["money"]}),
+        (_("Archive"), {"fields": ["archived_at"]}),
     ]
 
     def get_queryset(self, request: HttpRequest):
@@ -174,7 +176,44 @@ class EventAdmin(AtomicAdminMixin, RolePermissionsMixin, admin.ModelAdmin):
         # Memberships go with their event: the last owner's membership, which cannot be deleted on
         # its own, must not stop its owner from deleting the whole event.
         perms_needed.discard(Membership._meta.verbose_name)
+        if all(event.is_archived for event in objs):
+            # Archiving was the deliberate step: the ledger and the records of an archived event
+            # (read-only on their own) go with it, through delete_event().
+            perms_needed.clear()
+            protected = []
         return deleted, model_count, perms_needed, protected
+
+    def delete_model(self, request: HttpRequest, obj: Event) -> None:
+        delete_event(obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset) -> None:
+        for event in list(queryset):
+            delete_event(event)
+
+    def has_archive_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser or perms.has_role(request.user, None, "owner")
+
+    def _owned(self, request: HttpRequest, queryset) -> list[Event]:
+        events = list(queryset)
+        if request.user.is_superuser:
+            return events
+        return [event for event in events if perms.has_role(request.user, event, "owner")]
+
+    @admin.action(
+        description=_("Archive the selected events (read-only, deletable with their ledger)"), permissions=["archive"]
+    )
+    def archive(self, request: HttpRequest, queryset) -> None:
+        events = self._owned(request, queryset)
+        for event in events:
+            archive_event(event)
+        self.message_user(request, _("%(count)d event(s) archived.") % {"count": len(events)})
+
+    @admin.action(description=_("Unarchive the selected events"), permissions=["archive"])
+    def unarchive(self, request: HttpRequest, queryset) -> None:
+        events = self._owned(request, queryset)
+        for event in events:
+            unarchive_event(event)
+        self.message_user(request, _("%(count)d event(s) unarchived.") % {"count": len(events)})
 
     def save_model(self, request: HttpRequest, obj: Event, form, change: bool) -> None:
         if change or request.user.is_superuser:

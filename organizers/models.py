@@ -63,6 +63,9 @@ class Event(RulesModel):
         help_text=_("ISO 4217 code, e.g. EUR. The ledger is kept in this currency."),
     )
     description = models.TextField(_("description"), blank=True)
+    # Set by archive_event(): the event is then read-only (organizers/rules.py, writable()) and may
+    # be deleted with its ledger; until then its transactions protect it from deletion.
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True, editable=False)
 
     objects = EventQuerySet.as_manager()
 
@@ -74,7 +77,7 @@ class Event(RulesModel):
         rules_permissions = {
             "add": perms.can_create_event,
             "view": perms.is_viewer,
-            "change": perms.is_owner,
+            "change": perms.writable(perms.is_owner),
             "delete": perms.is_owner,
         }
 
@@ -94,6 +97,10 @@ class Event(RulesModel):
                 raise ValidationError(
                     {"currency": _("The base currency cannot change once the event has transactions.")}
                 )
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
     def covers(self, day: date) -> bool:
         return self.start_date <= day <= self.end_date
@@ -132,10 +139,10 @@ class Membership(RulesModel):
         ]
         indexes = [models.Index(fields=["organizer", "event"])]
         rules_permissions = {
-            "add": perms.is_owner,
+            "add": perms.writable(perms.is_owner),
             "view": perms.is_viewer,
-            "change": perms.is_owner,
-            "delete": perms.is_owner,
+            "change": perms.writable(perms.is_owner),
+            "delete": perms.writable(perms.is_owner),
         }
 
     def __str__(self) -> str:

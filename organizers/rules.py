@@ -76,3 +76,26 @@ is_owner = _role_predicate("owner")
 def can_create_event(user, obj=None) -> bool:
     # Any signed-in organizer may start a new event; they become its owner.
     return bool(user.is_authenticated and user.is_active)
+
+
+def event_is_archived(obj: Any) -> bool:
+    """Whether obj (an Event or a record of one) belongs to an archived event; None: no."""
+    if obj is None:
+        return False
+    if obj._meta.label == "organizers.Event":
+        return obj.archived_at is not None
+    if getattr(obj, "event_id", None) is None:
+        return False
+    return obj.event.archived_at is not None
+
+
+@rules.predicate
+def is_archived(user, obj=None) -> bool:
+    # An archived event is frozen: its records are kept as they were, read-only for all but a
+    # superuser (whom Django answers before any rule). Combined into every add/change/delete rule.
+    return event_is_archived(obj)
+
+
+def writable(role: rules.Predicate) -> rules.Predicate:
+    """``role`` in an event that is not archived."""
+    return role & ~is_archived

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -68,6 +69,10 @@ class ActivityImportView(APIView):
         upload = request.FILES.get("file")
         if upload is None:
             raise exceptions.ValidationError({"file": [_("Attach a CSV file.")]})
+        try:
+            transfer.check_upload_size(upload)
+        except DjangoValidationError as exc:
+            raise exceptions.ValidationError({"file": exc.messages}) from None
         if not request.data.get("event"):
             raise exceptions.ValidationError({"event": [_("This field is required.")]})
         event = visible_event(request.user, request.data["event"])

@@ -23,7 +23,8 @@ class TransactionSerializer(EventScopedSerializer):
         help_text=_("ISO 4217 code; defaults to the event's base currency."),
     )
     is_income = serializers.BooleanField(read_only=True)
-    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+    # allow_null, not default=None: a default is skipped in a PATCH answer, and the field must be there.
+    created_by = serializers.CharField(source="created_by.username", read_only=True, allow_null=True)
 
     class Meta:
         model = Transaction

@@ -10,7 +10,8 @@ from organizers.models import Event, Membership, Organizer
 class EventSerializer(ModelCleanSerializer):
     class Meta:
         model = Event
-        fields = ["id", "name", "slug", "start_date", "end_date", "timezone", "currency", "description"]
+        fields = ["id", "name", "slug", "start_date", "end_date", "timezone", "currency", "description", "archived_at"]
+        read_only_fields = ["archived_at"]
 
 
 class MembershipSerializer(EventScopedSerializer):

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import viewsets
+from rest_framework import exceptions, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -10,11 +10,12 @@ from rules.contrib.rest_framework import AutoPermissionViewSetMixin
 from activities.api.reports import ConflictSerializer, ScheduleSerializer, conflict_report, schedule_report
 from finance.api.serializers import EventSummarySerializer
 from finance.services import event_summary
+from organizers import rules as perms
 from organizers.api.base import EventScopedViewSet
 from organizers.api.filters import MembershipFilter
 from organizers.api.serializers import EventSerializer, MembershipSerializer
 from organizers.models import Event, Membership
-from organizers.services import create_event, remove_membership
+from organizers.services import archive_event, create_event, delete_event, remove_membership, unarchive_event
 
 
 class EventViewSet(AutoPermissionViewSetMixin, viewsets.ModelViewSet):
@@ -28,6 +29,9 @@ class EventViewSet(AutoPermissionViewSetMixin, viewsets.ModelViewSet):
         "summary": "view",
         "conflicts": "view",
         "schedule": "view",
+        # Owners only; checked in the actions, since "change" is refused on an archived event.
+        "archive": "view",
+        "unarchive": "view",
     }
 
     def get_queryset(self):
@@ -35,6 +39,30 @@ class EventViewSet(AutoPermissionViewSetMixin, viewsets.ModelViewSet):
 
     def perform_create(self, serializer: EventSerializer) -> None:
         serializer.instance = create_event(self.request.user, Event(**serializer.validated_data))
+
+    def perform_destroy(self, instance: Event) -> None:
+        # 409 while the event has transactions and is not archived (ProtectedError).
+        delete_event(instance)
+
+    def _owned_event(self) -> Event:
+        event = self.get_object()
+        if not (self.request.user.is_superuser or perms.is_owner(self.request.user, event)):
+            raise exceptions.PermissionDenied
+        return event
+
+    @extend_schema(request=None, responses=EventSerializer)
+    @action(detail=True, methods=["post"])
+    def archive(self, request: Request, pk: str | None = None) -> Response:
+        """Freeze the event (owners): read-only for everybody, deletable with its ledger."""
+        event = archive_event(self._owned_event())
+        return Response(self.get_serializer(event).data)
+
+    @extend_schema(request=None, responses=EventSerializer)
+    @action(detail=True, methods=["post"])
+    def unarchive(self, request: Request, pk: str | None = None) -> Response:
+        """Make an archived event writable again (owners)."""
+        event = unarchive_event(self._owned_event())
+        return Response(self.get_serializer(event).data)
 
     @extend_schema(responses=EventSummarySerializer)
     @action(detail=True)

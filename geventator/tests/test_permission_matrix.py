@@ -1,0 +1,465 @@
+"""Permission matrix: every URL of the project × role × own/foreign event → the expected status.
+
+The URL list comes from the URL configuration itself (``get_resolver()``): a route that the
+EXPECTED table below does not name makes ``test_every_route_has_an_expectation`` fail, so a new
+endpoint must be added here with the answers each role should get.
+
+Roles: anonymous, viewer/organizer/treasurer/owner of event A, "outsider" (owner of event B only)
+and a superuser. Object routes are asked about an object of event A ("a") and one of event B ("b").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+ROLES = ["anonymous", "viewer", "organizer", "treasurer", "owner", "outsider", "superuser"]
+EVENT_ROLES = ["viewer", "organizer", "treasurer", "owner"]
+RANK = {role: rank for rank, role in enumerate(EVENT_ROLES)}
+SCOPES = ("a", "b")  # the object belongs to event A (the roles' own) or event B (the outsider's)
+
+# Figures for the summary line (conftest.py of this folder prints them at the end of the run).
+FIGURES = {"routes": 0, "cases": 0, "keys": set(), "roles": set()}
+
+
+# --- Expected answers ------------------------------------------------------------------------------
+# A policy answers (role, scope) -> status; scope is None for routes without an object.
+Policy = Callable[[str, str | None], int]
+
+
+def role_in(role: str, scope: str | None) -> str | None:
+    """The role's role in the object's event (None: no membership there)."""
+    if role in EVENT_ROLES:
+        return role if scope in (None, "a") else None
+    if role == "outsider":
+        return "owner" if scope in (None, "b") else None
+    return None
+
+
+def api_list(role, scope):
+    return 401 if role == "anonymous" else 200
+
+
+def api_create(minimum: str) -> Policy:
+    # An empty body: a role allowed to add somewhere gets to validation (400), others 403.
+    def policy(role, scope):
+        if role == "anonymous":
+            return 401
+        if role in {"superuser", "outsider"} or RANK[role] >= RANK[minimum]:
+            return 400
+        return 403
+
+    return policy
+
+
+def api_object(minimum: str | None, allowed: int) -> Policy:
+    """Read (minimum None) or write an object: 404 outside one's events, 403 below the role."""
+
+    def policy(role, scope):
+        if role == "anonymous":
+            return 401
+        if role == "superuser":
+            return allowed
+        held = role_in(role, scope)
+        if held is None:
+            return 404
+        return allowed if minimum is None or RANK[held] >= RANK[minimum] else 403
+
+    return policy
+
+
+def anyone(status: int) -> Policy:
+    return lambda role, scope: status
+
+
+def signed_in(status: int, anonymous: int = 401) -> Policy:
+    return lambda role, scope: anonymous if role == "anonymous" else status
+
+
+def superuser_only(status: int = 200) -> Policy:
+    return lambda role, scope: 302 if role == "anonymous" else (status if role == "superuser" else 403)
+
+
+def in_event_a(policy: Policy) -> Policy:
+    """For routes that name event A in their query or body rather than in the URL."""
+    return lambda role, scope: policy(role, "a")
+
+
+def admin_page(minimum: str | None, allowed: int = 200, denied: int = 403, hidden: int = 302) -> Policy:
+    """The admin: anonymous users go to the login page (302). A role too low for the action in all of
+    its events is refused (403, before the object is looked up); an object of an event the user is
+    not in is hidden like a missing one (back to the index: 302)."""
+
+    def policy(role, scope):
+        if role == "anonymous":
+            return 302
+        if role == "superuser":
+            return allowed
+        best = role_in(role, None)  # the role held in the user's own event
+        if minimum is not None and RANK[best] < RANK[minimum]:
+            return denied
+        if scope is not None and role_in(role, scope) is None:
+            return hidden
+        return allowed
+
+    return policy
+
+
+@dataclass(frozen=True)
+class Case:
+    policy: Policy
+    method: str = "get"
+    target: str | None = None  # which object fills the route's arguments (see Objects.kwargs)
+    data: dict | None = None
+    format: str = "json"
+
+
+E = Case  # short alias for the table
+
+API_MODELS = {
+    # URL basename: (object name, add, change, delete)
+    "event": ("event", None, "owner", "owner"),
+    "membership": ("membership", "owner", "owner", "owner"),
+    "category": ("category", "treasurer", "treasurer", "treasurer"),
+    "transaction": ("transaction", "organizer", "treasurer", "treasurer"),
+    "location": ("location", "organizer", "organizer", "organizer"),
+    "activity": ("activity", "organizer", "organizer", "organizer"),
+}
+ADMIN_MODELS = {
+    # admin model: (object name, view, add, change, delete)
+    "organizers_event": ("event", "viewer", None, "owner", "owner"),  # anyone signed in may start an event
+    "organizers_membership": ("membership", "viewer", "owner", "owner", "owner"),
+    "finance_category": ("category", "viewer", "treasurer", "treasurer", "treasurer"),
+    "finance_transaction": ("transaction", "viewer", "organizer", "treasurer", "treasurer"),
+    "activities_location": ("location", "viewer", "organizer", "organizer", "organizer"),
+    "activities_activity": ("activity", "viewer", "organizer", "organizer", "organizer"),
+}
+SUPERUSER_ADMIN = {
+    "auth_group": "group",
+    "authtoken_tokenproxy": "token",
+    "organizers_organizer": "user",
+    "axes_accessattempt": "access_attempt",
+    "axes_accesslog": "access_log",
+    "axes_accessfailurelog": "access_failure_log",
+}
+
+
+def _expected() -> dict[str, list[Case]]:
+    table: dict[str, list[Case]] = {
+        # --- Public and site-wide routes
+        "healthz": [E(anyone(200))],
+        "<root redirect>": [E(anyone(302))],
+        "calendar-event": [E(anyone(200), target="event_slug")],
+        "calendar-organizer": [E(anyone(200), target="calendar_token")],
+        "calendar-mine": [E(signed_in(200, anonymous=302))],
+        # --- API outside the router
+        "api-root": [E(signed_in(200))],
+        # The schema and its viewer hold no data: public, as drf-spectacular serves them by default.
+        "api-schema": [E(anyone(200))],
+        "api-docs": [E(anyone(200))],
+        "api-token": [E(anyone(400), method="post", data={})],
+        "calendar-feed": [E(signed_in(200))],
+        "calendar-regenerate": [E(signed_in(200), method="post")],
+        "activity-export": [E(in_event_a(api_object(None, 200)), data={"event": "<event_a>"})],
+        "activity-import": [
+            E(
+                in_event_a(api_object("organizer", 200)),
+                method="post",
+                data={"event": "<event_a>", "file": "<csv>"},
+                format="multipart",
+            )
+        ],
+        "event-conflicts": [E(api_object(None, 200), target="event")],
+        "event-schedule": [E(api_object(None, 200), target="event")],
+        "event-summary": [E(api_object(None, 200), target="event")],
+        "event-archive": [E(api_object("owner", 200), method="post", target="fresh_event")],
+        "event-unarchive": [E(api_object("owner", 200), method="post", target="fresh_event")],
+        # --- Admin site-wide pages
+        "admin:index": [E(signed_in(200, anonymous=302))],
+        # Signed-in users are sent on to the index.
+        "admin:login": [E(lambda role, scope: 200 if role == "anonymous" else 302)],
+        "admin:logout": [E(lambda role, scope: 302 if role == "anonymous" else 200, method="post")],
+        "admin:password_change": [E(signed_in(200, anonymous=302))],
+        "admin:password_change_done": [E(signed_in(200, anonymous=302))],
+        "admin:jsi18n": [E(signed_in(200, anonymous=302))],
+        "admin:autocomplete": [E(signed_in(403, anonymous=302))],
+        # Events have no page outside the admin: nothing to redirect to.
+        "admin:view_on_site": [E(signed_in(404, anonymous=302), target="event_on_site")],
+        "admin:app_list": [E(signed_in(200, anonymous=302), target="app_finance")],
+        "admin:<catch all>": [E(signed_in(404, anonymous=302), target="catch_all")],
+        "admin:<object redirect>": [E(anyone(302), target="object_redirect")],
+        "admin:auth_user_password_change": [E(superuser_only(), target="user")],
+        "admin:activities_activity_timetable": [E(admin_page("viewer", denied=404, hidden=404), target="event_id")],
+        "admin:activities_activity_import": [E(admin_page("organizer"))],
+        # Only a POST (the confirmation of an import) is served; its permissions: activities/tests.
+        "admin:activities_activity_process_import": [E(signed_in(405, anonymous=302))],
+        "admin:activities_activity_export": [E(admin_page("viewer"))],
+    }
+    for basename, (obj, add, change, delete) in API_MODELS.items():
+        table[f"{basename}-list"] = [
+            E(api_list),
+            E(api_create(add) if add else signed_in(400), method="post", data={}),
+        ]
+        table[f"{basename}-detail"] = [
+            E(api_object(None, 200), target=obj),
+            E(api_object(change, 200), method="patch", target=obj, data={}),
+            E(api_object(delete, 204), method="delete", target=f"fresh_{obj}"),
+        ]
+    for prefix, (obj, view, add, _change, delete) in ADMIN_MODELS.items():
+        table[f"admin:{prefix}_changelist"] = [E(admin_page(view))]
+        table[f"admin:{prefix}_add"] = [E(admin_page(add))]
+        table[f"admin:{prefix}_change"] = [E(admin_page(view), target=obj)]
+        table[f"admin:{prefix}_history"] = [E(admin_page(view), target=obj)]
+        table[f"admin:{prefix}_delete"] = [E(admin_page(delete), target=obj)]
+    for prefix, obj in SUPERUSER_ADMIN.items():
+        table[f"admin:{prefix}_changelist"] = [E(superuser_only())]
+        table[f"admin:{prefix}_add"] = [E(superuser_only())]
+        for action in ("change", "history", "delete"):
+            table[f"admin:{prefix}_{action}"] = [E(superuser_only(), target=obj)]
+    # Login records are written by django-axes only.
+    for prefix in ("axes_accessattempt", "axes_accesslog", "axes_accessfailurelog"):
+        table[f"admin:{prefix}_add"] = [E(superuser_only(403))]
+
+    # Event members may look each other up (autocomplete) but not open each other's account page;
+    # to the outsider the viewer of event A is hidden (back to the index).
+    def account_page(role, scope):
+        return {"anonymous": 302, "outsider": 302, "superuser": 200}.get(role, 403)
+
+    table["admin:organizers_organizer_change"] = [E(account_page, target="user")]
+    table["admin:organizers_organizer_history"] = [E(account_page, target="user")]
+    return table
+
+
+EXPECTED = _expected()
+
+
+# --- Routes of the URL configuration ------------------------------------------------------------------
+
+
+def route_keys(resolver: URLResolver | None = None, namespace: str = "") -> Iterator[tuple[str, str]]:
+    """(key, route) of every URL pattern: its namespaced name, or a label for the unnamed ones."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from route_keys(pattern, inner)
+            continue
+        assert isinstance(pattern, URLPattern)
+        route = str(pattern.pattern)
+        if pattern.name:
+            yield f"{namespace}{pattern.name}", route
+        elif route == "":
+            yield "<root redirect>", route
+        elif "catch_all" in getattr(pattern.callback, "__name__", ""):
+            yield f"{namespace}<catch all>", route
+        elif route.endswith("<path:object_id>/"):
+            yield f"{namespace}<object redirect>", route
+        else:
+            yield f"{namespace}<unnamed {route}>", route
+
+
+def test_every_route_has_an_expectation():
+    routes = list(route_keys())
+    missing = sorted({key for key, _route in routes if key not in EXPECTED})
+    stale = sorted(set(EXPECTED) - {key for key, _route in routes})
+
+    assert not missing, f"Routes without an expected status per role (add them to EXPECTED): {missing}"
+    assert not stale, f"EXPECTED names routes that no longer exist: {stale}"
+    FIGURES["routes"] = len(routes)
+
+
+# --- The objects each case asks about -----------------------------------------------------------------
+
+
+class Objects:
+    """Event A with its four roles, event B owned by the outsider, a superuser, and one object of each
+    kind in each event."""
+
+    def __init__(self) -> None:
+        from activities.factories import ActivityFactory, LocationFactory
+        from activities.models import CalendarToken
+        from finance.factories import CategoryFactory, TransactionFactory
+        from organizers.factories import EventFactory, MembershipFactory, OrganizerFactory
+
+        self.events = {
+            "a": EventFactory(name="Festival A", slug="festival-a"),
+            "b": EventFactory(name="Congress B", slug="congress-b", currency="USD", timezone="America/New_York"),
+        }
+        self.users: dict[str, object] = {"anonymous": None}
+        for role in EVENT_ROLES:
+            self.users[role] = MembershipFactory(
+                event=self.events["a"], organizer=OrganizerFactory(username=f"{role}_a"), role=role
+            ).organizer
+        self.users["outsider"] = MembershipFactory(
+            event=self.events["b"], organizer=OrganizerFactory(username="outsider_b"), role="owner"
+        ).organizer
+        self.users["superuser"] = OrganizerFactory(username="root", is_superuser=True)
+        self.factories = {
+            "membership": lambda event: MembershipFactory(event=event, role="viewer"),
+            "category": lambda event: CategoryFactory(event=event),
+            "transaction": lambda event: TransactionFactory(event=event, currency=event.currency),
+            "location": lambda event: LocationFactory(event=event),
+            "activity": lambda event: ActivityFactory(event=event),
+            "event": lambda event: self._member_event(event),
+        }
+        self.objects = {
+            (name, scope): make(self.events[scope]) if name != "event" else self.events[scope]
+            for name, make in self.factories.items()
+            for scope in SCOPES
+        }
+        self.calendar_token = CalendarToken.objects.create(organizer=self.users["viewer"])
+
+    def _member_event(self, like):
+        """A new event with the same members as ``like`` (a fresh one to delete)."""
+        from organizers.factories import EventFactory, MembershipFactory
+        from organizers.models import Membership
+
+        event = EventFactory()
+        for membership in Membership.objects.filter(event=like):
+            MembershipFactory(event=event, organizer_id=membership.organizer_id, role=membership.role)
+        return event
+
+    @cached_property
+    def superuser_objects(self) -> dict[str, object]:
+        from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+        from django.contrib.auth.models import Group
+        from rest_framework.authtoken.models import Token
+
+        seen = {"user_agent": "test", "ip_address": "10.0.0.1", "username": "viewer_a", "http_accept": "*/*"}
+        return {
+            "user": self.users["viewer"].pk,
+            "group": Group.objects.create(name="auditors").pk,
+            # The admin names a token by its user (TokenProxy).
+            "token": Token.objects.create(user=self.users["viewer"]).user_id,
+            "access_attempt": AccessAttempt.objects.create(
+                **seen, path_info="/admin/login/", get_data="", post_data="", failures_since_start=1
+            ).pk,
+            "access_log": AccessLog.objects.create(**seen, path_info="/admin/login/").pk,
+            "access_failure_log": AccessFailureLog.objects.create(**seen, path_info="/admin/login/").pk,
+        }
+
+    def url(self, key: str, target: str | None, scope: str | None) -> str:
+        """The URL that asks ``key`` about the target object of event ``scope``."""
+        event = self.events[scope or "a"]
+        if key == "<root redirect>":
+            return "/"
+        if key == "admin:<catch all>":
+            return "/admin/no/such/page/"
+        if key == "admin:<object redirect>":
+            return f"/admin/organizers/event/{event.pk}/"
+        if target is None:
+            return reverse(key)
+        if target == "event_slug":
+            return reverse(key, kwargs={"slug": event.slug})
+        if target == "calendar_token":
+            return reverse(key, kwargs={"token": self.calendar_token.token})
+        if target == "event_id":
+            return reverse(key, kwargs={"event_id": event.pk})
+        if target == "event_on_site":
+            content_type = ContentType.objects.get_for_model(event)
+            return reverse(key, kwargs={"content_type_id": content_type.pk, "object_id": event.pk})
+        if target == "app_finance":
+            return reverse(key, kwargs={"app_label": "finance"})
+        if target.startswith("fresh_"):
+            pk = self.factories[target.removeprefix("fresh_")](event).pk
+        elif target in self.factories:
+            pk = self.objects[(target, scope)].pk
+        else:
+            pk = self.superuser_objects[target]
+        if key == "admin:auth_user_password_change":
+            return reverse(key, kwargs={"id": pk})
+        return reverse(key, kwargs={"object_id": pk} if key.startswith("admin:") else {"pk": pk})
+
+
+SCOPED_TARGETS = {"event_id", "event_on_site", "object_redirect", *API_MODELS, *(f"fresh_{m}" for m in API_MODELS)}
+SCOPED_TARGETS |= {obj for obj, *_rest in ADMIN_MODELS.values()}
+
+
+def group_of(key: str) -> str:
+    """Routes asked in one test, on one set of objects (few tests: building the objects and signing
+    in seven users costs more than a request, on MongoDB most of all)."""
+    if key.startswith("admin:"):
+        for prefix in ADMIN_MODELS:
+            if key.startswith(f"admin:{prefix}_"):
+                return "admin: event records"
+        for prefix in SUPERUSER_ADMIN:
+            if key.startswith(f"admin:{prefix}_"):
+                return "admin: accounts and login records"
+        return "admin: site pages"
+    basename = key.split("-")[0]
+    return f"api: {basename}" if basename in API_MODELS else "site and api: other routes"
+
+
+GROUPS = sorted({group_of(key) for key in EXPECTED})
+
+
+def _client(objects: Objects, role: str):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    user = objects.users[role]
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def _one_activity_csv() -> bytes:
+    from activities import transfer
+
+    row = {"event": "festival-a", "title": "Talk", "start": "2026-06-12T10:00", "end": "2026-06-12T11:00"}
+    header = ",".join(transfer.COLUMNS)
+    return f"{header}\n{','.join(row.get(column, '') for column in transfer.COLUMNS)}\n".encode()
+
+
+def _body(data: dict | None, objects: Objects) -> dict | None:
+    if data is None:
+        return None
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    placeholders = {
+        "<event_a>": lambda: str(objects.events["a"].pk),
+        "<csv>": lambda: SimpleUploadedFile("activities.csv", _one_activity_csv(), content_type="text/csv"),
+    }
+    return {key: placeholders[value]() if value in placeholders else value for key, value in data.items()}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("group", GROUPS)
+def test_each_role_gets_the_expected_status(group, record_property):
+    objects = Objects()
+    clients = {role: _client(objects, role) for role in ROLES}
+    mismatches, cases = [], 0
+
+    for key, expected_cases in EXPECTED.items():
+        if group_of(key) != group:
+            continue
+        for case in expected_cases:
+            scopes = SCOPES if case.target in SCOPED_TARGETS else (None,)
+            for scope in scopes:
+                for role in ROLES:
+                    url = objects.url(key, case.target, scope)
+                    request = getattr(clients[role], case.method)
+                    body = _body(case.data, objects)
+                    response = request(url, body) if case.method == "get" else request(url, body, format=case.format)
+                    if key == "admin:logout":  # sign in again for the routes after this one
+                        clients[role] = _client(objects, role)
+                    expected = case.policy(role, scope)
+                    cases += 1
+                    FIGURES["keys"].add(key)
+                    FIGURES["roles"].add(role)
+                    if response.status_code != expected:
+                        where = f" ({'own' if scope == 'a' else 'foreign'} event {scope.upper()})" if scope else ""
+                        mismatches.append(
+                            f"{case.method.upper()} {url} [{key}] as {role}{where}: "
+                            f"{response.status_code}, expected {expected}"
+                        )
+    FIGURES["cases"] += cases
+    record_property("permission_cases", cases)
+
+    assert cases, f"no case in group {group}"
+    assert not mismatches, "\n".join(mismatches)

@@ -75,3 +75,19 @@ def records(event_a, event_b):
         )
 
     return SimpleNamespace(a=make(event_a, "A"), b=make(event_b, "B"))
+
+
+def assert_changelist_scoped(client, model, members, outsider, superuser, own: str, foreign: str) -> None:
+    """Event A's members see ``own`` and not ``foreign`` in the model's list; event B's owner the
+    opposite; a superuser sees both."""
+    for user, shown, hidden in [*[(member, own, foreign) for member in members], (outsider, foreign, own)]:
+        client.force_login(user)
+
+        content = client.get(admin_url(model)).content.decode()
+
+        assert shown in content, user
+        assert hidden not in content, user
+    client.force_login(superuser)
+    content = client.get(admin_url(model)).content.decode()
+    assert own in content
+    assert foreign in content

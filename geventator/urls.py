@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from activities.api.views import ActivityViewSet, LocationViewSet
-from finance.api.views import CategoryViewSet, TransactionViewSet
+from finance.api import routes as finance_routes
 from geventator.health import healthz
 from organizers.api.auth import ObtainAuthTokenView
 from organizers.api.views import EventViewSet, MembershipViewSet
@@ -13,8 +13,7 @@ from organizers.api.views import EventViewSet, MembershipViewSet
 router = DefaultRouter()
 router.register("events", EventViewSet, basename="event")
 router.register("memberships", MembershipViewSet, basename="membership")
-router.register("categories", CategoryViewSet, basename="category")
-router.register("transactions", TransactionViewSet, basename="transaction")
+finance_routes.register(router)
 router.register("locations", LocationViewSet, basename="location")
 router.register("activities", ActivityViewSet, basename="activity")
 
@@ -26,6 +25,7 @@ urlpatterns = [
     path("calendar/", include("activities.urls")),
     # Before the router: its activities/<pk>/ route would take "export" and "import" for ids.
     path("api/", include("activities.api.urls")),
+    path("api/", include("finance.api.urls")),
     path("api/", include(router.urls)),
     path("api/auth/token/", ObtainAuthTokenView.as_view(), name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

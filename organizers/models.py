@@ -66,6 +66,17 @@ class Event(RulesModel):
     # Set by archive_event(): the event is then read-only (organizers/rules.py, writable()) and may
     # be deleted with its ledger; until then its transactions protect it from deletion.
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True, editable=False)
+    # Expenses above this amount (base currency) need two different approvers; empty: never.
+    four_eyes_threshold = models.DecimalField(
+        _("four-eyes threshold"),
+        max_digits=15,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        help_text=_("Expenses above this amount need two different approvers. Empty: one approver is enough."),
+    )
+    # Set by finance.services.closing.close_event(): the books are final, the ledger read-only.
+    closed_at = models.DateTimeField(_("books closed at"), null=True, blank=True, editable=False)
 
     objects = EventQuerySet.as_manager()
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Q, Sum
 
-from finance.models import EXPENSE_KINDS, INCOME_KINDS, Category, Kind, Transaction
+from finance.models import EXPENSE_KINDS, INCOME_KINDS, Category, Kind, Status, Transaction
 from geventator.currencies import quantize
 from organizers.models import Event
 
@@ -47,13 +47,14 @@ def _money(value: Decimal | None, currency: str) -> Decimal:
 def event_summary(event: Event) -> EventSummary:
     """Income, expenses and balance of the event, by kind and by category (a few grouped queries)."""
     currency = event.currency
-    ledger = Transaction.objects.filter(event=event)
-    totals = ledger.aggregate(income=Sum("amount", filter=INCOME), expenses=Sum("amount", filter=EXPENSE))
-    kinds = dict(ledger.order_by().values_list("kind").annotate(total=Sum("amount")))
+    # Booked entries only (money that moved), in the base currency they were converted to.
+    ledger = Transaction.objects.filter(event=event, status=Status.PAID)
+    totals = ledger.aggregate(income=Sum("base_amount", filter=INCOME), expenses=Sum("base_amount", filter=EXPENSE))
+    kinds = dict(ledger.order_by().values_list("kind").annotate(total=Sum("base_amount")))
     per_category = (
         ledger.order_by()
         .values("category_id")
-        .annotate(income=Sum("amount", filter=INCOME), expenses=Sum("amount", filter=EXPENSE))
+        .annotate(income=Sum("base_amount", filter=INCOME), expenses=Sum("base_amount", filter=EXPENSE))
     )
     names = dict(Category.objects.filter(event=event).values_list("id", "name"))
     by_category = sorted(

@@ -1,0 +1,328 @@
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from rules.contrib.models import RulesModel
+
+from finance.models.fields import MoneyField, money_precision_error
+from geventator.currencies import quantize, validate_currency
+from organizers import rules as perms
+from organizers.models import Event
+from organizers.scoping import EventScopedManager
+
+
+class Category(RulesModel):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="categories", verbose_name=_("event"))
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+
+    objects = EventScopedManager()
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["event", "name"], name="category_name_unique_per_event")]
+        rules_permissions = {
+            "add": perms.writable(perms.is_treasurer),
+            "view": perms.is_viewer,
+            "change": perms.writable(perms.is_treasurer),
+            "delete": perms.writable(perms.is_treasurer),
+        }
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Kind(models.TextChoices):
+    PURCHASE = "purchase", _("purchase")
+    SALE = "sale", _("sale")
+    INVESTMENT = "investment", _("investment")
+    DONATION = "donation", _("donation")
+    SPONSORSHIP = "sponsorship", _("sponsorship")
+    # A correction found by a cash count: signed, positive when more money was found than booked.
+    ADJUSTMENT = "adjustment", _("adjustment")
+
+
+# Money coming into the event; money going out. An adjustment is neither: its amount is signed.
+INCOME_KINDS = frozenset({Kind.SALE, Kind.DONATION, Kind.SPONSORSHIP})
+EXPENSE_KINDS = frozenset({Kind.PURCHASE, Kind.INVESTMENT})
+
+
+class Status(models.TextChoices):
+    """Expenses go draft → submitted → approved → paid, or rejected; income is booked as paid."""
+
+    DRAFT = "draft", _("draft")
+    SUBMITTED = "submitted", _("submitted")
+    APPROVED = "approved", _("approved")
+    PAID = "paid", _("paid")
+    REJECTED = "rejected", _("rejected")
+
+
+# Only these count in account balances and the event's result: money that actually moved.
+BOOKED_STATUSES = frozenset({Status.PAID})
+# Approved and paid entries are history: corrected by a reversing entry, never edited or deleted.
+LOCKED_STATUSES = frozenset({Status.APPROVED, Status.PAID})
+
+
+def direction_of(kind: str) -> int:
+    """+1 for money in, -1 for money out (an adjustment carries its sign in its amount)."""
+    return -1 if kind in EXPENSE_KINDS else 1
+
+
+class Transaction(RulesModel):
+    """One entry of the event's ledger: money into or out of one of its accounts.
+
+    ``amount`` is in ``currency``; ``base_amount`` is that converted at ``exchange_rate`` into
+    the event's base currency and rounded to its minor unit, and ``signed_amount`` is the effect
+    on the account and the event's result (negative for expenses). Reports add up the stored
+    base figures, so a total is one database aggregate.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="transactions", verbose_name=_("event"))
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, blank=True)
+    account = models.ForeignKey(
+        "finance.Account",
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="transactions",
+        verbose_name=_("account"),
+        help_text=_("Where the money went in or out; defaults to the event's main account."),
+    )
+    amount = MoneyField(_("amount"))
+    currency = models.CharField(_("currency"), max_length=3, validators=[validate_currency])
+    exchange_rate = models.DecimalField(
+        _("exchange rate"),
+        max_digits=18,
+        decimal_places=8,
+        default=Decimal(1),
+        help_text=_("Units of the event's base currency for one unit of this currency."),
+    )
+    base_amount = MoneyField(_("amount in base currency"), editable=False, default=Decimal(0))
+    signed_amount = MoneyField(_("effect on balance"), editable=False, default=Decimal(0))
+    date = models.DateField(_("date"))
+    description = models.CharField(_("description"), max_length=300)
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transactions",
+        verbose_name=_("category"),
+    )
+    counterparty = models.CharField(
+        _("counterparty"), max_length=200, blank=True, help_text=_("Who was paid, or who paid.")
+    )
+    party = models.ForeignKey(
+        "finance.Party",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transactions",
+        verbose_name=_("party"),
+    )
+    pledge = models.ForeignKey(
+        "finance.Pledge",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transactions",
+        verbose_name=_("pledge"),
+        help_text=_("The sponsorship or donation pledge this income fulfils."),
+    )
+    reversal_of = models.OneToOneField(
+        "self",
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="reversal",
+        verbose_name=_("reverses"),
+    )
+    # Workflow: who did each step and when (approvals themselves are Approval rows).
+    approval_count = models.PositiveSmallIntegerField(_("approvals"), default=0, editable=False)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("submitted by"),
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, editable=False)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True, editable=False)
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("marked paid by"),
+    )
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True, editable=False)
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("rejected by"),
+    )
+    rejected_at = models.DateTimeField(_("rejected at"), null=True, blank=True, editable=False)
+    rejection_reason = models.TextField(_("rejection reason"), blank=True, editable=False)
+    budget_override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("budget overrun allowed by"),
+    )
+    budget_override_reason = models.TextField(_("budget overrun reason"), blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = EventScopedManager()
+
+    class Meta:
+        verbose_name = _("transaction")
+        verbose_name_plural = _("transactions")
+        ordering = ["-date", "-created_at"]
+        indexes = [
+            models.Index(fields=["event", "date"]),
+            models.Index(fields=["event", "kind"]),
+            models.Index(fields=["event", "category"]),
+            models.Index(fields=["event", "status"]),
+            models.Index(fields=["account", "status"]),
+            models.Index(fields=["pledge"]),
+            models.Index(fields=["event", "party"]),
+        ]
+        rules_permissions = {
+            "add": perms.writable(perms.is_organizer),
+            "view": perms.is_viewer,
+            "change": perms.writable(perms.is_treasurer),
+            "delete": perms.writable(perms.is_treasurer),
+        }
+
+    def __str__(self) -> str:
+        amount = quantize(self.amount, self.currency) if self.currency else self.amount
+        return f"{self.date} {self.get_kind_display()} {amount} {self.currency}: {self.description}"
+
+    @property
+    def is_income(self) -> bool:
+        return self.kind in INCOME_KINDS
+
+    @property
+    def is_expense(self) -> bool:
+        return self.kind in EXPENSE_KINDS
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status in LOCKED_STATUSES
+
+    def default_status(self) -> str:
+        return Status.DRAFT if self.kind in EXPENSE_KINDS else Status.PAID
+
+    def compute_base_amounts(self) -> None:
+        """Fill base_amount and signed_amount from amount, exchange_rate and the event's currency."""
+        if self.amount is None or not self.event_id:
+            return
+        base = self.event.currency
+        rate = Decimal(1) if self.currency == base else (self.exchange_rate or Decimal(1))
+        self.base_amount = quantize(self.amount * rate, base)
+        self.signed_amount = self.base_amount * direction_of(self.kind)
+
+    def clean(self) -> None:
+        errors: dict[str, object] = {}
+        signed_allowed = self.kind == Kind.ADJUSTMENT or self.reversal_of_id is not None
+        if self.amount is not None and (self.amount == 0 or (self.amount < 0 and not signed_allowed)):
+            errors["amount"] = _("The amount must be greater than zero.")
+        if not self.status:
+            self.status = self.default_status()
+        if self.status != Status.PAID and self.kind not in EXPENSE_KINDS:
+            errors["status"] = _("Only expenses go through approval; income is booked as received.")
+        event = self.event if self.event_id else None
+        if event is not None:
+            if not self.currency:
+                self.currency = event.currency
+            if self.currency == event.currency:
+                self.exchange_rate = Decimal(1)
+            elif self.exchange_rate is None or self.exchange_rate <= 0:
+                errors["exchange_rate"] = _("Give the rate used to convert %(currency)s into %(base)s.") % {
+                    "currency": self.currency,
+                    "base": event.currency,
+                }
+            foreign = {
+                "category": _("This category belongs to another event."),
+                "account": _("This account belongs to another event."),
+                "party": _("This party belongs to another event."),
+                "pledge": _("This pledge belongs to another event."),
+            }
+            for name, message in foreign.items():
+                if getattr(self, f"{name}_id") and getattr(self, name).event_id != self.event_id:
+                    errors[name] = message
+            if self.pledge_id and self.kind not in (Kind.SPONSORSHIP, Kind.DONATION):
+                errors["pledge"] = _("Only a sponsorship or donation can fulfil a pledge.")
+        if "currency" not in errors and "amount" not in errors:
+            message = money_precision_error(abs(self.amount) if self.amount is not None else None, self.currency)
+            if message:
+                errors["amount"] = message
+        if errors:
+            raise ValidationError(errors)
+        self.compute_base_amounts()
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.status:
+            self.status = self.default_status()
+        if self.event_id and not self.currency:
+            self.currency = self.event.currency
+        if self.event_id and not self.account_id:
+            from finance.models.accounts import Account
+
+            self.account = Account.main_for(self.event)
+        self.compute_base_amounts()
+        super().save(*args, **kwargs)
+
+
+class Approval(models.Model):
+    """One approver's yes to a submitted expense; four-eyes expenses need two of them."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    transaction = models.ForeignKey(
+        Transaction, on_delete=models.CASCADE, related_name="approvals", verbose_name=_("transaction")
+    )
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("approver")
+    )
+    created_at = models.DateTimeField(_("approved at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("approval")
+        verbose_name_plural = _("approvals")
+        ordering = ["created_at"]
+        constraints = [models.UniqueConstraint(fields=["transaction", "approver"], name="approval_once_per_approver")]
+
+    def __str__(self) -> str:
+        return f"{self.approver} ✓ {self.transaction_id}"

@@ -1,0 +1,61 @@
+"""Files that prove a transaction: invoices, tickets, bank slips."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from rules.contrib.models import RulesModel
+
+from organizers import rules as perms
+from organizers.scoping import EventScopedManager
+
+
+def receipt_path(receipt: Receipt, filename: str) -> str:
+    # Never the uploader's name on disk: it may carry path tricks or personal data.
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"receipts/{receipt.event_id}/{receipt.id}.{extension}"
+
+
+class Receipt(RulesModel):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Kept beside the transaction's event for scoping without a join.
+    event = models.ForeignKey(
+        "organizers.Event", on_delete=models.PROTECT, related_name="receipts", verbose_name=_("event")
+    )
+    transaction = models.ForeignKey(
+        "finance.Transaction", on_delete=models.CASCADE, related_name="receipts", verbose_name=_("transaction")
+    )
+    file = models.FileField(_("file"), upload_to=receipt_path, max_length=300)
+    original_name = models.CharField(_("original name"), max_length=255, editable=False)
+    content_type = models.CharField(_("content type"), max_length=100, editable=False)
+    size = models.PositiveIntegerField(_("size in bytes"), editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    objects = EventScopedManager()
+
+    class Meta:
+        verbose_name = _("receipt")
+        verbose_name_plural = _("receipts")
+        ordering = ["uploaded_at"]
+        indexes = [models.Index(fields=["transaction", "uploaded_at"]), models.Index(fields=["event"])]
+        rules_permissions = {
+            "add": perms.writable(perms.is_organizer),
+            "view": perms.is_viewer,
+            "change": perms.writable(perms.is_treasurer),
+            "delete": perms.writable(perms.is_treasurer),
+        }
+
+    def __str__(self) -> str:
+        return self.original_name

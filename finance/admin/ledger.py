@@ -19,30 +19,89 @@ class CategoryAdmin(EventScopedAdmin):
 
 @admin.register(Transaction)
 class TransactionAdmin(EventScopedAdmin):
-    list_display = ["date", "kind", "money", "description", "category", "counterparty", "event", "created_by"]
+    list_display = [
+        "date",
+        "kind",
+        "status",
+        "money",
+        "description",
+        "category",
+        "account",
+        "counterparty",
+        "event",
+        "created_by",
+    ]
     list_filter = [
         ("event", admin.RelatedOnlyFieldListFilter),
         "kind",
+        "status",
         ("category", admin.RelatedOnlyFieldListFilter),
+        ("account", admin.RelatedOnlyFieldListFilter),
         "date",
     ]
     search_fields = ["description", "counterparty"]
     date_hierarchy = "date"
     autocomplete_fields = ["event", "category"]
-    list_select_related = ["event", "category", "created_by"]
-    readonly_fields = ["created_by", "created_at", "updated_at"]
-    fields = [
-        "event",
-        "kind",
-        "amount",
-        "currency",
-        "date",
-        "description",
-        "category",
-        "counterparty",
+    list_select_related = ["event", "category", "account", "created_by"]
+    readonly_fields = [
+        "status",
+        "base_amount",
+        "reversal_of",
+        "submitted_by",
+        "submitted_at",
+        "approved_at",
+        "paid_by",
+        "paid_at",
+        "rejected_by",
+        "rejected_at",
+        "rejection_reason",
+        "budget_override_by",
+        "budget_override_reason",
         "created_by",
         "created_at",
         "updated_at",
+    ]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "event",
+                    "kind",
+                    "status",
+                    "account",
+                    "amount",
+                    "currency",
+                    "exchange_rate",
+                    "base_amount",
+                    "date",
+                    "description",
+                    "category",
+                    "counterparty",
+                    "party",
+                    "pledge",
+                    "reversal_of",
+                ]
+            },
+        ),
+        (
+            _("Approval"),
+            {
+                "fields": [
+                    "submitted_by",
+                    "submitted_at",
+                    "approved_at",
+                    "paid_by",
+                    "paid_at",
+                    "rejected_by",
+                    "rejected_at",
+                    "rejection_reason",
+                    "budget_override_by",
+                    "budget_override_reason",
+                ]
+            },
+        ),
+        (None, {"fields": ["created_by", "created_at", "updated_at"]}),
     ]
 
     @admin.display(description=_("amount"), ordering="amount")

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from finance.models import Category, Transaction
+from finance.models import Account, Category, Party, Pledge, Transaction
 from geventator.currencies import quantize, validate_currency
 from organizers.api.base import EventScopedSerializer, ScopedRelatedField
 
@@ -16,6 +16,14 @@ class CategorySerializer(EventScopedSerializer):
 
 class TransactionSerializer(EventScopedSerializer):
     category = ScopedRelatedField(queryset=Category.objects.all(), allow_null=True, required=False)
+    account = ScopedRelatedField(
+        queryset=Account.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text=_("Where the money went in or out; defaults to the event's main account."),
+    )
+    party = ScopedRelatedField(queryset=Party.objects.all(), allow_null=True, required=False)
+    pledge = ScopedRelatedField(queryset=Pledge.objects.all(), allow_null=True, required=False)
     currency = serializers.CharField(
         max_length=3,
         required=False,
@@ -33,17 +41,54 @@ class TransactionSerializer(EventScopedSerializer):
             "event",
             "kind",
             "is_income",
+            "status",
+            "account",
             "amount",
             "currency",
+            "exchange_rate",
+            "base_amount",
+            "signed_amount",
             "date",
             "description",
             "category",
             "counterparty",
+            "party",
+            "pledge",
+            "reversal_of",
+            "approval_count",
+            "submitted_by",
+            "submitted_at",
+            "approved_at",
+            "paid_by",
+            "paid_at",
+            "rejected_by",
+            "rejected_at",
+            "rejection_reason",
+            "budget_override_by",
+            "budget_override_reason",
             "created_by",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["created_at", "updated_at"]
+        read_only_fields = [
+            "status",
+            "base_amount",
+            "signed_amount",
+            "reversal_of",
+            "approval_count",
+            "submitted_by",
+            "submitted_at",
+            "approved_at",
+            "paid_by",
+            "paid_at",
+            "rejected_by",
+            "rejected_at",
+            "rejection_reason",
+            "budget_override_by",
+            "budget_override_reason",
+            "created_at",
+            "updated_at",
+        ]
 
     def to_representation(self, instance: Transaction) -> dict:
         data = super().to_representation(instance)

@@ -105,7 +105,8 @@ class Transaction(RulesModel):
         max_digits=18,
         decimal_places=8,
         default=Decimal(1),
-        help_text=_("Units of the event's base currency for one unit of this currency."),
+        blank=True,
+        help_text=_("Units of the event's base currency for one unit of this currency (1 for the base currency)."),
     )
     base_amount = MoneyField(_("amount in base currency"), editable=False, default=Decimal(0))
     signed_amount = MoneyField(_("effect on balance"), editable=False, default=Decimal(0))
@@ -216,7 +217,6 @@ class Transaction(RulesModel):
             models.Index(fields=["event", "category"]),
             models.Index(fields=["event", "status"]),
             models.Index(fields=["account", "status"]),
-            models.Index(fields=["pledge"]),
             models.Index(fields=["event", "party"]),
         ]
         rules_permissions = {

@@ -49,7 +49,7 @@ class Receipt(RulesModel):
         verbose_name = _("receipt")
         verbose_name_plural = _("receipts")
         ordering = ["uploaded_at"]
-        indexes = [models.Index(fields=["transaction", "uploaded_at"]), models.Index(fields=["event"])]
+        indexes = [models.Index(fields=["transaction", "uploaded_at"])]
         rules_permissions = {
             "add": perms.writable(perms.is_organizer),
             "view": perms.is_viewer,

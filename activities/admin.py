@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from activities.admin_schedule import ActivityScheduleAdminMixin, DayListFilter
 from activities.models import Activity, Location
 from activities.transfer_admin import ActivityImportExportMixin
-from finance.models import Transaction
+from finance.models import BudgetLine, Transaction
 from organizers.admin_mixins import EventScopedAdmin
 from organizers.models import Event
 
@@ -41,6 +41,7 @@ class ActivityAdminForm(forms.ModelForm):
             "capacity",
             "is_public",
             "transactions",
+            "budget_lines",
         ]
 
     def clean(self) -> dict:
@@ -56,6 +57,11 @@ class ActivityAdminForm(forms.ModelForm):
                 Activity.validate_transactions(event, cleaned["transactions"])
             except ValidationError as exc:
                 self.add_error("transactions", exc)
+        if event is not None and cleaned.get("budget_lines") is not None:
+            try:
+                Activity.validate_budget_lines(event, cleaned["budget_lines"])
+            except ValidationError as exc:
+                self.add_error("budget_lines", exc)
         return cleaned
 
 
@@ -81,6 +87,8 @@ class ActivityAdmin(ActivityImportExportMixin, ActivityScheduleAdminMixin, Event
         if db_field.name == "transactions":
             # Only the ledgers of the user's events; the form checks they are the activity's event's.
             kwargs["queryset"] = Transaction.objects.for_user(request.user).select_related("event")
+        if db_field.name == "budget_lines":
+            kwargs["queryset"] = BudgetLine.objects.for_user(request.user).select_related("event", "category")
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     @admin.display(description=_("start (event time)"), ordering="start")

@@ -94,6 +94,13 @@ class Activity(RulesModel):
         verbose_name=_("transactions"),
         help_text=_("What the activity costs and brings in."),
     )
+    budget_lines = models.ManyToManyField(
+        "finance.BudgetLine",
+        blank=True,
+        related_name="activities",
+        verbose_name=_("budget lines"),
+        help_text=_("The parts of the budget this activity draws on or earns for."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -181,6 +188,16 @@ class Activity(RulesModel):
         if strangers:
             raise ValidationError(
                 _("Not in this event's ledger: %(transactions)s.") % {"transactions": "; ".join(strangers)},
+                code="other_event",
+            )
+
+    @staticmethod
+    def validate_budget_lines(event: Event, lines) -> None:
+        """Linked budget lines must be in the activity's event's budget (admin and API call this)."""
+        strangers = [str(line) for line in lines if line.event_id != event.pk]
+        if strangers:
+            raise ValidationError(
+                _("Not in this event's budget: %(lines)s.") % {"lines": "; ".join(strangers)},
                 code="other_event",
             )
 

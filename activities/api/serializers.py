@@ -11,7 +11,7 @@ from rest_framework.relations import PKOnlyObject
 
 from activities.conflicts import RESPONSIBLE_OVERLAP, Conflict, activity_conflicts
 from activities.models import Activity, Location
-from finance.models import Transaction
+from finance.models import BudgetLine, Transaction
 from organizers import rules as perms
 from organizers.api.base import EventScopedSerializer, ScopedRelatedField
 from organizers.models import Membership, Organizer
@@ -106,6 +106,11 @@ class ActivitySerializer(EventScopedSerializer):
         required=False,
         help_text=_("Ids of transactions of the same event: what the activity costs and brings in."),
     )
+    budget_lines = AttachedIdsField(
+        child_relation=ScopedRelatedField(queryset=BudgetLine.objects.all()),
+        required=False,
+        help_text=_("Ids of budget lines of the same event that this activity draws on or earns for."),
+    )
     start = EventLocalDateTimeField(help_text=TIME_HELP)
     end = EventLocalDateTimeField(help_text=TIME_HELP)
     warnings = serializers.SerializerMethodField(
@@ -128,6 +133,7 @@ class ActivitySerializer(EventScopedSerializer):
             "capacity",
             "is_public",
             "transactions",
+            "budget_lines",
             "warnings",
             "created_at",
             "updated_at",
@@ -148,7 +154,11 @@ class ActivitySerializer(EventScopedSerializer):
                 attrs[name] = aware
         if skipped:
             raise serializers.ValidationError(skipped)
-        checks = {"responsible": Activity.validate_responsible, "transactions": Activity.validate_transactions}
+        checks = {
+            "responsible": Activity.validate_responsible,
+            "transactions": Activity.validate_transactions,
+            "budget_lines": Activity.validate_budget_lines,
+        }
         for name, check in checks.items():
             if name in attrs:
                 try:

@@ -62,5 +62,6 @@ class ActivityViewSet(EventScopedViewSet):
         if page is not None:
             attach_responsible_ids(page)
             attach_link_ids(page, "transactions", "transaction")
+            attach_link_ids(page, "budget_lines", "budgetline")
             attach_conflicts(page)
         return page

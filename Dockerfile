@@ -28,17 +28,19 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     STATIC_ROOT=/app/var/static \
     DATABASE_URL=sqlite:////data/geventator.sqlite3 \
+    MEDIA_ROOT=/data/media \
     GUNICORN_BIND=0.0.0.0:8000
 RUN groupadd --system --gid 10001 geventator \
     && useradd --system --uid 10001 --gid geventator --home-dir /app --no-create-home --shell /usr/sbin/nologin geventator \
-    && mkdir /data \
-    && chown geventator:geventator /data
+    && mkdir -p /data/media \
+    && chown -R geventator:geventator /data
 COPY --from=build /opt/venv /opt/venv
 # Code and static files stay root-owned: the app user can read them, not change them.
 COPY --from=build /app /app
 WORKDIR /app
 USER 10001:10001
-# The SQLite file (when DATABASE_URL is left as is); unused with MongoDB.
+# The SQLite file (when DATABASE_URL is left as is; unused with MongoDB) and the receipt files
+# (MEDIA_ROOT=/data/media, written by the app user): keep this volume and back it up.
 VOLUME ["/data"]
 EXPOSE 8000
 # urllib, not curl: the slim image has no curl. 200 only while the database answers.

@@ -3,11 +3,16 @@
     python devtools/load_test.py [--clients 8] [--writes 500] [--workers 4] [--mongodb]
 
 Serves the app (repo's gunicorn.conf.py) on a temporary SQLite file, or with --mongodb on a
-throwaway SecantusDB server, runs CLIENTS threads x WRITES API writes each (creates of
-transactions, activities and categories; edits of the same shared transactions; membership role
-changes), then checks the stored data and prints the figures. The test suite runs the same
-workload smaller (geventator/tests/test_concurrency.py). Approvals and transfers (issue 3) do not
-exist yet, so they are not part of the workload.
+throwaway SecantusDB server, runs CLIENTS threads x WRITES API writes each, then checks the stored
+data and prints the figures. The workload: creates of sales, expenses (submitted at once),
+activities and categories; approvals and payments of the expenses other clients submitted (several
+clients race for the same one); transfers between two accounts confirmed on both sides; edits of
+the same shared draft expenses; membership role changes. The test suite runs it smaller
+(geventator/tests/test_concurrency.py).
+
+A request refused because another client got there first (approving an expense that was just
+approved, paying one that was just paid) is a correct answer, counted as "races lost", not as a
+failure; every other answer >= 300 is a failure.
 """
 
 from __future__ import annotations
@@ -51,17 +56,28 @@ class Results:
     created: dict[str, dict[str, tuple[str, Decimal]]] = field(default_factory=lambda: defaultdict(dict))
     refused: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     edits: dict[str, list[Write]] = field(default_factory=lambda: defaultdict(list))
+    submitted: list[str] = field(default_factory=list)  # expense ids, for approvers to pick from
+    approved: list[str] = field(default_factory=list)  # expense ids, for payers to pick from
+    approvals: Counter = field(default_factory=Counter)  # acknowledged approvals per expense id
+    payments: Counter = field(default_factory=Counter)  # acknowledged payments per expense id
+    expenses: dict[str, Decimal] = field(default_factory=dict)  # expense id -> amount
+    transfers: list[tuple[str, str, Decimal]] = field(default_factory=list)  # confirmed: from, to, amount
+    races_lost: int = 0
+    operations: int = 0
     seconds: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def _record(results: Results, status: int, body, what: str) -> bool:
+def _record(results: Results, status: int, body, what: str, race: bool = False) -> bool:
+    """Count one answer; ``race``: a 400 saying someone else changed the record first is fine."""
     with results.lock:
         results.requests += 1
         results.statuses[status // 100 * 100] += 1
         if "database is locked" in str(body):
             results.locked += 1
-        if status >= 300:
+        if race and status == 400:
+            results.races_lost += 1
+        elif status >= 300:
             results.failures.append(f"{what}: {status} {str(body)[:200]}")
     return status < 300
 
@@ -72,7 +88,7 @@ def _expect(status: int, wanted: int, body) -> None:
 
 
 def setup(base: str, seed: dict) -> dict:
-    """Memberships to change roles of, and two transactions that every client edits."""
+    """Memberships to change roles of, and two draft expenses that every client edits."""
     token, event = seed["token"], seed["event"]
     memberships = []
     for member in seed["members"]:
@@ -81,11 +97,74 @@ def setup(base: str, seed: dict) -> dict:
         memberships.append(body["id"])
     shared = []
     for n in range(2):
-        payload = {"event": event, "kind": "sale", "amount": "100.00", "date": "2026-06-12", "description": f"s{n}"}
+        payload = {"event": event, "kind": "purchase", "amount": "100.00", "date": "2026-06-12", "description": f"s{n}"}
         status, body = call(base, "POST", "/api/transactions/", token, payload)
         _expect(status, 201, body)
         shared.append(body["id"])
     return {"memberships": memberships, "shared": shared}
+
+
+def _pick(results: Results, pool: list[str], rng: random.Random) -> str | None:
+    with results.lock:
+        return pool[rng.randrange(len(pool))] if pool else None
+
+
+def create_entry(base: str, seed: dict, results: Results, marker: str, rng: random.Random) -> None:
+    """A sale (booked at once) by the owner, or an expense submitted by the organizer."""
+    amount = Decimal(rng.randint(1, 99999)) / 100
+    payload = {"event": seed["event"], "amount": str(amount), "date": "2026-06-13", "description": marker}
+    if rng.random() < 0.5:
+        status, body = call(base, "POST", "/api/transactions/", seed["token"], {**payload, "kind": "sale"})
+        kind = "sale"
+    else:
+        payload = {**payload, "kind": "purchase", "submit": True}
+        status, body = call(base, "POST", "/api/transactions/", seed["organizer_token"], payload)
+        kind = "purchase"
+    if not _record(results, status, body, marker):
+        results.refused["transaction"].add(marker)
+        return
+    with results.lock:
+        results.created["transaction"][marker] = (kind, amount)
+        if kind == "purchase":
+            results.expenses[body["id"]] = amount
+            results.submitted.append(body["id"])
+
+
+def approve_or_pay(base: str, seed: dict, results: Results, marker: str, rng: random.Random, pay: bool) -> None:
+    """Approve a submitted expense or pay an approved one; other clients may race for it."""
+    target = _pick(results, results.approved if pay else results.submitted, rng)
+    token = seed["treasurer_token"] if rng.random() < 0.5 else seed["token"]
+    if target is None:  # nothing to act on yet: a plain sale keeps the write count
+        create_entry(base, seed, results, marker, rng)
+        return
+    step = "pay" if pay else "approve"
+    status, body = call(base, "POST", f"/api/transactions/{target}/{step}/", token, {})
+    if _record(results, status, body, marker, race=True):
+        with results.lock:
+            if pay:
+                results.payments[target] += 1
+            else:
+                results.approvals[target] += 1
+                results.approved.append(target)
+
+
+def transfer(base: str, seed: dict, results: Results, marker: str, rng: random.Random) -> None:
+    """Money from one account to the other, confirmed by the treasurer on both (holder-less) sides."""
+    source, target = rng.sample(seed["accounts"], 2)
+    amount = Decimal(rng.randint(1, 5000)) / 100
+    token = seed["treasurer_token"]
+    payload = {"event": seed["event"], "from_account": source, "to_account": target, "amount": str(amount)}
+    status, body = call(
+        base, "POST", "/api/transfers/", token, {**payload, "date": "2026-06-13", "description": marker}
+    )
+    if not _record(results, status, body, marker):
+        return
+    for side in ("confirm-sent", "confirm-received"):
+        status, answer = call(base, "POST", f"/api/transfers/{body['id']}/{side}/", token, {})
+        if not _record(results, status, answer, f"{marker} {side}"):
+            return
+    with results.lock:
+        results.transfers.append((source, target, amount))
 
 
 def client(base: str, seed: dict, targets: dict, number: int, writes: int, results: Results) -> None:
@@ -93,33 +172,28 @@ def client(base: str, seed: dict, targets: dict, number: int, writes: int, resul
     rng = random.Random(number)  # noqa: S311 (reproducible test data, not secrets)
     for n in range(writes):
         marker = f"c{number}-w{n}"
-        op = n % 5
-        if op in (0, 1):
-            kind = "sale" if rng.random() < 0.6 else "purchase"
-            amount = Decimal(rng.randint(1, 99999)) / 100
-            payload = {
-                "event": event,
-                "kind": kind,
-                "amount": str(amount),
-                "date": "2026-06-13",
-                "description": marker,
-            }
-            status, body = call(base, "POST", "/api/transactions/", token, payload)
-            if _record(results, status, body, marker):
-                results.created["transaction"][marker] = (kind, amount)
-            else:
-                results.refused["transaction"].add(marker)
-        elif op == 2 and n % 10 == 2:
+        with results.lock:
+            results.operations += 1
+        op = n % 10
+        if op in (0, 1, 2):
+            create_entry(base, seed, results, marker, rng)
+        elif op in (3, 4):
+            approve_or_pay(base, seed, results, marker, rng, pay=False)
+        elif op == 5:
+            approve_or_pay(base, seed, results, marker, rng, pay=True)
+        elif op == 6:
+            transfer(base, seed, results, marker, rng)
+        elif op == 7 and n % 20 == 7:
             start = f"2026-06-1{2 + n % 3}T{8 + n % 12:02d}:00:00+02:00"
             payload = {"event": event, "title": marker, "start": start, "end": start.replace(":00:00", ":30:00")}
             status, body = call(base, "POST", "/api/activities/", token, payload)
             if _record(results, status, body, marker):
                 results.created["activity"][marker] = ("", Decimal(0))
-        elif op == 2:
+        elif op == 7:
             status, body = call(base, "POST", "/api/categories/", token, {"event": event, "name": marker})
             if _record(results, status, body, marker):
                 results.created["category"][marker] = ("", Decimal(0))
-        elif op == 3:
+        elif op == 8:
             target = targets["shared"][rng.randrange(2)]
             sent = time.monotonic()
             status, body = call(base, "PATCH", f"/api/transactions/{target}/", token, {"description": marker})
@@ -175,18 +249,40 @@ def verify(base: str, seed: dict, targets: dict, results: Results) -> dict:
         for marker in results.refused[kind]:
             if markers[marker]:
                 problems.append(f"refused {kind} {marker} was stored anyway")
-    current = {row["id"]: row["description"] for row in stored["transaction"] if row["id"] in targets["shared"]}
+    entries = {row["id"]: row for row in stored["transaction"]}
+    current = {pk: entries[pk]["description"] for pk in targets["shared"] if pk in entries}
     _, members = call(base, "GET", f"/api/memberships/?event={event}&page_size=50", token)
     current.update({row["id"]: row["role"] for row in members["results"]})
     for target, writes in results.edits.items():
         if writes and current.get(target) not in possibly_last(writes):
             problems.append(f"{target}: final value {current.get(target)!r} is not the last acknowledged write")
-    income = sum((a for k, a in results.created["transaction"].values() if k == "sale"), Decimal("200.00"))
-    expenses = sum((a for k, a in results.created["transaction"].values() if k == "purchase"), Decimal(0))
+    # No approval or payment happened twice, and each acknowledged one is stored.
+    approvals_twice = sum(1 for count in results.approvals.values() if count > 1)
+    payments_twice = sum(1 for count in results.payments.values() if count > 1)
+    for pk in results.expenses:
+        row = entries.get(pk, {})
+        approved = results.approvals[pk]
+        if row.get("approval_count") != approved:
+            problems.append(f"expense {pk}: {row.get('approval_count')} approvals stored, {approved} acknowledged")
+        wanted = "paid" if results.payments[pk] else "approved" if approved else "submitted"
+        if row.get("status") != wanted:
+            problems.append(f"expense {pk}: status {row.get('status')!r}, acknowledged {wanted!r}")
+    income = sum((a for k, a in results.created["transaction"].values() if k == "sale"), Decimal(0))
+    expenses = sum((results.expenses[pk] for pk in results.payments), Decimal(0))
     _, summary = call(base, "GET", f"/api/events/{event}/summary/", token)
     if (Decimal(summary["income"]), Decimal(summary["expenses"])) != (income, expenses):
         problems.append(f"summary {summary['income']}/{summary['expenses']} != acknowledged {income}/{expenses}")
+    # Balances: what the confirmed transfers moved, and the invariant over all accounts.
+    bank, cash = seed["accounts"]
+    moved = sum((a if target == cash else -a for _, target, a in results.transfers), Decimal(0))
+    _, balances = call(base, "GET", f"/api/events/{event}/balances/", token)
+    by_id = {row["id"]: Decimal(row["balance"]) for row in balances["accounts"]}
+    if by_id.get(cash) != Decimal("50.00") + moved:
+        problems.append(f"cash balance {by_id.get(cash)} != 50.00 + confirmed transfers {moved}")
+    if by_id.get(bank) != income - expenses - moved:
+        problems.append(f"bank balance {by_id.get(bank)} != result {income - expenses} - transfers {moved}")
     return {
+        "operations": results.operations,
         "requests": results.requests,
         "seconds": round(results.seconds, 1),
         "requests_per_second": round(results.requests / results.seconds, 1) if results.seconds else 0,
@@ -195,8 +291,14 @@ def verify(base: str, seed: dict, targets: dict, results: Results) -> dict:
         "5xx": results.statuses[500],
         "database_is_locked": results.locked,
         "failures": len(results.failures),
+        "races_lost": results.races_lost,
         "writes_lost": lost,
         "writes_doubled": doubled,
+        "approvals": sum(results.approvals.values()),
+        "approvals_twice": approvals_twice,
+        "payments": sum(results.payments.values()),
+        "payments_twice": payments_twice,
+        "transfers": len(results.transfers),
         "balance": str(income - expenses),
         "problems": problems,
         "first_failures": results.failures[:5],
@@ -240,8 +342,11 @@ def report(store: str, clients: int, writes: int, figures: dict) -> str:
     return (
         f"Load ({store}, {clients} clients x {writes} writes): {figures['requests']} requests in "
         f"{figures['seconds']} s ({figures['requests_per_second']}/s); 2xx {figures['2xx']}, "
-        f"4xx {figures['4xx']}, 5xx {figures['5xx']}, 'database is locked' {figures['database_is_locked']}, "
-        f"failures {figures['failures']}, writes lost {figures['writes_lost']}, doubled {figures['writes_doubled']}, "
+        f"4xx {figures['4xx']} (races lost {figures['races_lost']}), 5xx {figures['5xx']}, "
+        f"'database is locked' {figures['database_is_locked']}, failures {figures['failures']}, "
+        f"writes lost {figures['writes_lost']}, doubled {figures['writes_doubled']}, "
+        f"approvals {figures['approvals']} (twice {figures['approvals_twice']}), "
+        f"payments {figures['payments']} (twice {figures['payments_twice']}), transfers {figures['transfers']}, "
         f"balance {figures['balance']}, problems {len(figures['problems'])}"
     )
 
@@ -264,7 +369,14 @@ def main() -> int:
     print(report("MongoDB" if args.mongodb else "SQLite", args.clients, args.writes, figures))
     for line in figures["problems"] + figures["first_failures"]:
         print("  ", line)
-    ok = not (figures["failures"] or figures["writes_lost"] or figures["writes_doubled"] or figures["problems"])
+    ok = not (
+        figures["failures"]
+        or figures["writes_lost"]
+        or figures["writes_doubled"]
+        or figures["approvals_twice"]
+        or figures["payments_twice"]
+        or figures["problems"]
+    )
     return 0 if ok else 1
 
 

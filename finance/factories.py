@@ -92,3 +92,21 @@ class PledgeFactory(factory.django.DjangoModelFactory):
     party = factory.SubFactory(PartyFactory, event=factory.SelfAttribute("..event"))
     amount = Decimal("1000.00")
     due_date = date(2026, 6, 1)
+
+
+# The smallest file the receipt check accepts as a PDF.
+RECEIPT_PDF = b"%PDF-1.4\n%receipt\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+class ReceiptFactory(factory.django.DjangoModelFactory):
+    """A stored PDF: set settings.MEDIA_ROOT to a temporary folder first (the file is written)."""
+
+    class Meta:
+        model = "finance.Receipt"
+
+    transaction = factory.SubFactory(TransactionFactory)
+    event = factory.SelfAttribute("transaction.event")
+    file = factory.django.FileField(filename="invoice.pdf", data=RECEIPT_PDF)
+    original_name = "invoice.pdf"
+    content_type = "application/pdf"
+    size = len(RECEIPT_PDF)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers, status
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -37,6 +38,10 @@ def exception_handler(exc, context):
     # conflict with the stored data, not a server error.
     elif isinstance(exc, ProtectedError | RestrictedError):
         exc = StillReferenced()
+    # A service's refusal says why (e.g. "you submitted this expense"); DRF's own handler would
+    # answer its generic 403 text instead.
+    elif isinstance(exc, DjangoPermissionDenied) and str(exc):
+        exc = PermissionDenied(str(exc))
     # Django refuses to read such a body; without this it would surface as an HTML 400 page.
     elif isinstance(exc, RequestDataTooBig):
         exc = BodyTooLarge()

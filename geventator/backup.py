@@ -5,7 +5,7 @@ The archive is store-independent (a SQLite backup restores into MongoDB and back
     manifest.json               format, version, scope, counts per model, per-event balances
     data/<app.model>.jsonl      one JSON object a line (Django's serializer: pk, model, fields);
                                 keys are the records' UUIDs, many-to-many fields lists of UUIDs
-    files/...                   MEDIA_ROOT's files (receipts, once they exist), paths kept
+    files/...                   MEDIA_ROOT's files (receipts), paths kept; of one event: its receipts'
 
 Left out: sessions, API tokens and calendar tokens (credentials: people sign in again and make new
 ones), groups and Django permissions (integer keys differ between stores; roles live in
@@ -41,10 +41,36 @@ MODELS = [
     "organizers.Event",
     "organizers.Membership",
     "finance.Category",
+    "finance.Account",
+    "finance.Party",
+    "finance.Pledge",
+    "finance.BudgetLine",
     "finance.Transaction",
+    "finance.Approval",
+    "finance.Transfer",
+    "finance.CashCount",
+    "finance.Receipt",
     "activities.Location",
     "activities.Activity",
 ]
+# Change history of the finance records (organizers/history.py), restored after everything: it
+# names records of every kind (deleted ones too) and the people who changed them.
+HISTORY_MODELS = [
+    f"finance.Historical{name}"
+    for name in (
+        "Category",
+        "Account",
+        "Transaction",
+        "Approval",
+        "Transfer",
+        "CashCount",
+        "BudgetLine",
+        "Party",
+        "Pledge",
+        "Receipt",
+    )
+]
+MODELS += HISTORY_MODELS
 # Keys of Django's contrib models differ between stores (integers, ObjectIds): not portable.
 SKIPPED_FIELDS = {"organizers.Organizer": {"groups", "user_permissions"}}
 
@@ -73,14 +99,33 @@ def _fields(label: str) -> list[str]:
     return [name for name in names if name not in SKIPPED_FIELDS.get(label, set())]
 
 
+def _of_event(label: str, event) -> QuerySet:
+    model = apps.get_model(label)
+    if label == "finance.Approval":  # no event of its own: its transaction's
+        return model.objects.filter(transaction__event_id=event.pk).order_by("pk")
+    if label == "finance.HistoricalApproval":  # no event of its own: its transaction's
+        transactions = apps.get_model("finance.HistoricalTransaction").objects.filter(event_id=event.pk)
+        ids = set(transactions.values_list("id", flat=True))
+        return model.objects.filter(transaction_id__in=list(ids)).order_by("pk")
+    return model.objects.filter(event_id=event.pk).order_by("pk")
+
+
 def _querysets(event_slug: str | None) -> dict[str, QuerySet]:
     model = apps.get_model
     if event_slug is None:
         return {label: model(label).objects.order_by("pk") for label in MODELS}
     event = model("organizers.Event").objects.get(slug=event_slug)
-    scoped = {label: model(label).objects.filter(event_id=event.pk).order_by("pk") for label in MODELS[2:]}
+    scoped = {label: _of_event(label, event) for label in MODELS[2:]}
     people = set(scoped["organizers.Membership"].values_list("organizer_id", flat=True))
-    people |= {pk for pk in scoped["finance.Transaction"].values_list("created_by_id", flat=True) if pk}
+    # Everyone the event's records name: authors, approvers, account holders, budget owners...
+    for label in MODELS[2:]:
+        if label in HISTORY_MODELS:
+            continue
+        for field in apps.get_model(label)._meta.concrete_fields:
+            if field.is_relation and field.related_model is model("organizers.Organizer"):
+                people |= {pk for pk in scoped[label].values_list(field.attname, flat=True) if pk}
+    for label in HISTORY_MODELS:
+        people |= {pk for pk in scoped[label].values_list("history_user_id", flat=True) if pk}
     through = model("activities.Activity").responsible.through
     activity_ids = list(scoped["activities.Activity"].values_list("pk", flat=True))
     people |= set(through.objects.filter(activity_id__in=activity_ids).values_list("organizer_id", flat=True))
@@ -139,8 +184,13 @@ def backup(output: Path, event_slug: str | None = None) -> Manifest:
             _add(tar, f"data/{label}.jsonl", ("\n".join(lines) + "\n" if lines else "").encode())
         root = media_root()
         if root is not None and root.is_dir():
-            # Receipts and other uploads (issue 3) travel with the data.
-            for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            # Receipt files travel with the data: all of MEDIA_ROOT, or the one event's receipts.
+            if event_slug is None:
+                paths = sorted(p for p in root.rglob("*") if p.is_file())
+            else:
+                names = querysets["finance.Receipt"].values_list("file", flat=True)
+                paths = sorted(p for p in (root / name for name in names if name) if p.is_file())
+            for path in paths:
                 tar.add(path, arcname=f"files/{path.relative_to(root).as_posix()}")
         every = balances()
         manifest = {

@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "rules.apps.AutodiscoverRulesConfig",
     "import_export",
+    "simple_history",
     "organizers",
     "finance",
     "activities",
@@ -132,6 +133,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Keeps the request for the security log's receivers (organizers/security.py).
     "organizers.security.SecurityContextMiddleware",
+    # Keeps the request for django-simple-history: the signed-in user (session or, once DRF has
+    # authenticated, token) is recorded as the author of every change to a finance record.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -182,6 +186,11 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "static"))
+# Uploaded files (receipts). Never served by a URL of their own (no MEDIA_URL, not whitenoise): the
+# receipt download view checks the event role first. Keep this folder on persistent storage and in
+# backups (`manage.py backup` puts its files in the archive).
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
+RECEIPT_MAX_BYTES = int(float(os.environ.get("RECEIPT_MAX_MB", "10")) * 1024 * 1024)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -220,6 +229,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
+
+# django-simple-history (finance records; organizers/history.py): historical rows get UUID keys like
+# every other record (portable between stores), and old versions are never restored from the admin:
+# a booked entry is corrected by a reversal, not by rewriting it.
+SIMPLE_HISTORY_HISTORY_ID_USE_UUID = True
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # django-import-export: its own per-row transactions fail on MongoDB (ImproperlyConfigured); the
 # activity import runs in geventator.db.atomic() instead, all or nothing (activities/transfer.py).

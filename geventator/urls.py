@@ -23,6 +23,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("calendar/", include("activities.urls")),
+    # Receipt downloads (members of the receipt's event only); uploads are never served otherwise.
+    path("finance/", include("finance.urls")),
     # Before the router: its activities/<pk>/ route would take "export" and "import" for ids.
     path("api/", include("activities.api.urls")),
     path("api/", include("finance.api.urls")),

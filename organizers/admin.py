@@ -169,7 +169,16 @@ class EventAdmin(AtomicAdminMixin, RolePermissionsMixin, admin.ModelAdmin):
             (_("Expenses"), format_money(summary.expenses, summary.currency)),
             (_("Balance"), format_money(summary.balance, summary.currency)),
         ]
-        return format_html_join("", "<div><strong>{}</strong>: {}</div>", rows)
+        # The full figures (by category, account, month; budget, pledges, reimbursements): finance's page.
+        from django.urls import reverse
+        from django.utils.html import format_html
+
+        report = format_html(
+            '<div><a href="{}">{}</a></div>',
+            reverse("admin:finance_transaction_report", args=[event.pk]),
+            _("Financial report"),
+        )
+        return format_html_join("", "<div><strong>{}</strong>: {}</div>", rows) + report
 
     def get_deleted_objects(self, objs, request: HttpRequest):
         deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import PAGE_VAR
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest
+from django.template.response import TemplateResponse
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
 from geventator.db import atomic
+from organizers import history
 from organizers.models import Event
 
 
@@ -99,7 +105,76 @@ class SafeAutocompleteMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class EventScopedAdmin(AtomicAdminMixin, RolePermissionsMixin, SafeAutocompleteMixin, admin.ModelAdmin):
+class RecordHistoryMixin:
+    """The "History" page of a model with django-simple-history: who changed what, and when.
+
+    Each version of the record with its author, time and the fields it changed (old → new);
+    records of deleted objects stay readable to the members of their event. Only members (any
+    role) of the record's event see it, superusers all; others are sent back like for a missing
+    object. Nothing is restored from here: a booked entry is corrected by a reversal, so
+    simple-history's revert views are not offered. Models without history keep Django's page.
+    """
+
+    history_per_page = 100
+
+    def history_view(self, request: HttpRequest, object_id, extra_context=None):
+        if not history.keeps_history(self.model):
+            return super().history_view(request, object_id, extra_context)
+        object_id = unquote(object_id)
+        obj = self.get_object(request, object_id)  # scoped: None for another event's record
+        if obj is None:
+            # Deleted: the last version says which event it belonged to.
+            obj = history.last_known(self.model, object_id)
+            if obj is None or not self.has_view_or_change_permission(request, obj):
+                return self._get_obj_does_not_exist_redirect(request, self.model._meta, object_id)
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+
+        records = history.records_of(self.model, obj.pk)
+        paginator = self.get_paginator(request, records, self.history_per_page)
+        page = paginator.get_page(request.GET.get(PAGE_VAR, 1))
+        # One record more than the page: the version the page's oldest one is compared with.
+        start = (page.number - 1) * self.history_per_page
+        window = list(records[start : start + self.history_per_page + 1])
+        older = window[self.history_per_page] if len(window) > self.history_per_page else None
+        entries = history.entries(window[: self.history_per_page], older=older)
+        names = history.display_values(entries)
+        rows = [
+            {
+                "entry": entry,
+                "changes": [
+                    (
+                        capfirst(change.label),
+                        history.display(change, change.old, names),
+                        history.display(change, change.new, names),
+                    )
+                    for change in entry.changes
+                ],
+            }
+            for entry in entries
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("History: %s") % obj,
+            "subtitle": None,
+            "rows": rows,
+            "page_obj": page,
+            "page_range": paginator.get_elided_page_range(page.number),
+            "page_var": PAGE_VAR,
+            "pagination_required": paginator.count > self.history_per_page,
+            "module_name": str(capfirst(self.opts.verbose_name_plural)),
+            "object": obj,
+            "opts": self.opts,
+            "preserved_filters": self.get_preserved_filters(request),
+            **(extra_context or {}),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/record_history.html", context)
+
+
+class EventScopedAdmin(
+    AtomicAdminMixin, RolePermissionsMixin, SafeAutocompleteMixin, RecordHistoryMixin, admin.ModelAdmin
+):
     """ModelAdmin of a model with an ``event`` foreign key."""
 
     list_select_related = ("event",)
@@ -129,3 +204,16 @@ class EventScopedAdmin(AtomicAdminMixin, RolePermissionsMixin, SafeAutocompleteM
 def scoped_list_filter(field: str) -> tuple[str, type[admin.ListFilter]]:
     """A filter on a foreign key that offers only values present in the user's own records."""
     return (field, admin.RelatedOnlyFieldListFilter)
+
+
+def event_or_404(request: HttpRequest, event_id: str, perm: str | None = None) -> Event:
+    """The event of a per-event admin page, if the user sees it (and has ``perm`` there, when
+    named); anything else, a malformed id included, is "not found": a page never tells another
+    event's existence."""
+    try:
+        event = Event.objects.for_user(request.user).filter(pk=event_id).first()
+    except (ValidationError, ValueError):
+        event = None
+    if event is None or (perm is not None and not request.user.has_perm(perm, event)):
+        raise Http404(_("No such event."))
+    return event

@@ -22,6 +22,7 @@ from django.db import models
 
 from activities.models import Activity, Location, Status
 from activities.models import Kind as ActivityKind
+from finance import demo as finance_demo
 from finance.models import Category, Kind, Transaction
 from geventator.db import atomic
 from organizers.models import Event, Membership, Organizer, Role
@@ -244,6 +245,7 @@ def _create_event(password_hash: Callable[[], str]) -> Event:
         name: _saved(Category(event=event, name=name, description=description))
         for name, description in CATEGORIES.items()
     }
+    books = finance_demo.prepare(event, people)
     ledger: dict[str, Transaction] = {}
     for day, kind, category, amount, description, counterparty, creator in TRANSACTIONS:
         transaction = ledger[description] = Transaction(
@@ -257,7 +259,9 @@ def _create_event(password_hash: Callable[[], str]) -> Event:
             counterparty=counterparty,
             created_by=people[creator],
         )
+        finance_demo.dress(transaction, books, people)
         _saved(transaction)
+    finance_demo.finish(event, books, people, ledger)
 
     locations = {
         name: _saved(Location(event=event, name=name, address=address, capacity=capacity))

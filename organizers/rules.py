@@ -99,3 +99,26 @@ def is_archived(user, obj=None) -> bool:
 def writable(role: rules.Predicate) -> rules.Predicate:
     """``role`` in an event that is not archived."""
     return role & ~is_archived
+
+
+def event_books_closed(obj: Any) -> bool:
+    """Whether obj (an Event or a record of one) belongs to an event whose books are closed."""
+    if obj is None:
+        return False
+    if obj._meta.label == "organizers.Event":
+        return obj.closed_at is not None
+    if getattr(obj, "event_id", None) is None:
+        return False
+    return obj.event.closed_at is not None
+
+
+@rules.predicate
+def is_books_closed(user, obj=None) -> bool:
+    # Closed books (finance.services.closing.close_event) are final: the event's finance records
+    # are read-only for all but a superuser until an owner reopens them.
+    return event_books_closed(obj)
+
+
+def finance_writable(role: rules.Predicate) -> rules.Predicate:
+    """``role`` in an event that is neither archived nor has its books closed (finance records)."""
+    return writable(role) & ~is_books_closed

@@ -42,16 +42,22 @@ def unarchive_event(event: Event) -> Event:
 def delete_event(event: Event) -> None:
     """Delete the event with everything in it, its ledger only if it was archived first.
 
-    Transactions PROTECT their event: deleting an event that has any raises ProtectedError (the
-    API answers 409, the admin lists them) unless the event is archived, the deliberate step that
-    says "this ledger may go". All or nothing.
+    Transactions (and transfers, counts, pledges, receipts) PROTECT their event: deleting an event
+    that has any raises ProtectedError (the API answers 409, the admin lists them) unless the event
+    is archived, the deliberate step that says "this ledger may go". All or nothing.
     """
-    transaction_model = apps.get_model("finance", "Transaction")
+    # The ledger's records protect each other (a count its adjustment, a pledge its payments, a
+    # budget line its category): delete them referrers first. Receipt files go on commit.
+    ledger = [
+        apps.get_model("finance", name)
+        for name in ("Receipt", "CashCount", "Transfer", "Transaction", "Pledge", "BudgetLine")
+    ]
 
     def delete_all() -> None:
         stored = Event.objects.get(pk=event.pk)  # archived now, not when the caller read it
         if stored.archived_at is not None:
-            transaction_model.objects.filter(event_id=stored.pk).delete()
+            for model in ledger:
+                model.objects.filter(event_id=stored.pk).delete()
         stored.delete()
 
     run_atomically(delete_all)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
@@ -18,19 +16,7 @@ from rest_framework.views import APIView
 from activities import transfer
 from activities.models import Activity
 from organizers import rules as perms
-from organizers.models import Event
-
-
-def visible_event(user, raw) -> Event:
-    """The event the user may see, by id: a malformed id is 400, another event's id 404."""
-    try:
-        pk = uuid.UUID(str(raw))
-    except ValueError:
-        raise exceptions.ValidationError({"event": [_("Not a valid event id.")]}) from None
-    event = Event.objects.for_user(user).filter(pk=pk).first()
-    if event is None:
-        raise exceptions.NotFound(_("No such event."))
-    return event
+from organizers.api.base import visible_event
 
 
 class ActivityExportView(APIView):
@@ -73,9 +59,7 @@ class ActivityImportView(APIView):
             transfer.check_upload_size(upload)
         except DjangoValidationError as exc:
             raise exceptions.ValidationError({"file": exc.messages}) from None
-        if not request.data.get("event"):
-            raise exceptions.ValidationError({"event": [_("This field is required.")]})
-        event = visible_event(request.user, request.data["event"])
+        event = visible_event(request.user, request.data.get("event"))
         if not (request.user.is_superuser or perms.has_role(request.user, event, "organizer")):
             raise exceptions.PermissionDenied(_("Your role in this event does not allow this."))
         report = transfer.import_csv(upload.read(), request.user, event=event)

@@ -143,6 +143,9 @@ def test_app_role_installs_the_app_into_the_prefix(installed: Installed) -> None
     assert settings["DJANGO_SETTINGS_MODULE"] == "geventator.settings"
     assert (installed.prefix / "var" / "lib" / "geventator" / "geventator.sqlite3").stat().st_size > 0
     assert (root / "static" / "staticfiles.json").is_file()  # collectstatic's manifest
+    # Receipt files: a folder of their own under the data folder, named in the settings.
+    assert settings["MEDIA_ROOT"] == f"{installed.prefix}/var/lib/geventator/media"
+    assert (installed.prefix / "var" / "lib" / "geventator" / "media").is_dir()
     unit = (installed.prefix / "etc" / "systemd" / "system" / "geventator.service").read_text()
     assert f"ExecStart={root}/venv/bin/gunicorn --config {root}/src/gunicorn.conf.py" in unit
     assert f"EnvironmentFile={installed.env_file}" in unit

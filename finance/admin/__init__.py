@@ -1,3 +1,9 @@
 """Admin of the ledger; each module registers the models of one topic."""
 
-from finance.admin import ledger  # noqa: F401
+from finance.admin import (  # noqa: F401
+    accounts,
+    budgets,
+    ledger,
+    parties,
+    receipts,
+)

@@ -4,6 +4,9 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from finance.admin.approvals import TransactionWorkflowAdminMixin
+from finance.admin.receipts import ReceiptInline
+from finance.admin.tools import LedgerToolsAdminMixin
 from finance.models import Category, Transaction
 from geventator.currencies import format_money
 from organizers.admin_mixins import EventScopedAdmin
@@ -18,7 +21,11 @@ class CategoryAdmin(EventScopedAdmin):
 
 
 @admin.register(Transaction)
-class TransactionAdmin(EventScopedAdmin):
+class TransactionAdmin(TransactionWorkflowAdminMixin, LedgerToolsAdminMixin, EventScopedAdmin):
+    """The ledger. New expenses are drafts; the workflow steps are actions and buttons
+    (finance/admin/approvals.py). Approved and paid entries are shown read-only."""
+
+    inlines = [ReceiptInline]
     list_display = [
         "date",
         "kind",
@@ -107,6 +114,14 @@ class TransactionAdmin(EventScopedAdmin):
     @admin.display(description=_("amount"), ordering="amount")
     def money(self, transaction: Transaction) -> str:
         return format_money(transaction.amount, transaction.currency)
+
+    def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "exchange_rate" and field is not None:
+            # Not the model's 1: a foreign amount left at a made-up rate would convert 1:1. Empty
+            # is read as 1 for the base currency and refused ("give the rate") for another.
+            field.initial = None
+        return field
 
     def save_model(self, request: HttpRequest, obj: Transaction, form, change: bool) -> None:
         if not change:

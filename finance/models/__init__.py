@@ -22,6 +22,9 @@ from finance.models.ledger import (
 from finance.models.parties import Party, PartyKind, Pledge
 from finance.models.receipts import Receipt
 
+# Last: registers the models above with django-simple-history.
+from finance.models import history  # noqa: F401  isort: skip
+
 __all__ = [
     "EXPENSE_KINDS",
     "INCOME_KINDS",

@@ -56,10 +56,10 @@ class Account(RulesModel):
         constraints = [models.UniqueConstraint(fields=["event", "name"], name="account_name_unique_per_event")]
         indexes = [models.Index(fields=["event", "kind"]), models.Index(fields=["event", "holder"])]
         rules_permissions = {
-            "add": perms.writable(perms.is_treasurer),
+            "add": perms.finance_writable(perms.is_treasurer),
             "view": perms.is_viewer,
-            "change": perms.writable(perms.is_treasurer),
-            "delete": perms.writable(perms.is_treasurer),
+            "change": perms.finance_writable(perms.is_treasurer),
+            "delete": perms.finance_writable(perms.is_treasurer),
         }
 
     def __str__(self) -> str:
@@ -168,10 +168,10 @@ class Transfer(RulesModel):
             models.Index(fields=["to_account", "status"]),
         ]
         rules_permissions = {
-            "add": perms.writable(perms.is_organizer),
+            "add": perms.finance_writable(perms.is_organizer),
             "view": perms.is_viewer,
-            "change": perms.writable(perms.is_treasurer),
-            "delete": perms.writable(perms.is_treasurer),
+            "change": perms.finance_writable(perms.is_treasurer),
+            "delete": perms.finance_writable(perms.is_treasurer),
         }
 
     def __str__(self) -> str:
@@ -252,10 +252,10 @@ class CashCount(RulesModel):
         ordering = ["-counted_at"]
         indexes = [models.Index(fields=["account", "counted_at"]), models.Index(fields=["event", "status"])]
         rules_permissions = {
-            "add": perms.writable(perms.is_organizer),
+            "add": perms.finance_writable(perms.is_organizer),
             "view": perms.is_viewer,
-            "change": perms.writable(perms.is_treasurer),
-            "delete": perms.writable(perms.is_treasurer),
+            "change": perms.finance_writable(perms.is_treasurer),
+            "delete": perms.finance_writable(perms.is_treasurer),
         }
 
     def __str__(self) -> str:

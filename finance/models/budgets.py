@@ -53,10 +53,10 @@ class BudgetLine(RulesModel):
         ]
         indexes = [models.Index(fields=["event", "direction"])]
         rules_permissions = {
-            "add": perms.writable(perms.is_treasurer),
+            "add": perms.finance_writable(perms.is_treasurer),
             "view": perms.is_viewer,
-            "change": perms.writable(perms.is_treasurer),
-            "delete": perms.writable(perms.is_treasurer),
+            "change": perms.finance_writable(perms.is_treasurer),
+            "delete": perms.finance_writable(perms.is_treasurer),
         }
 
     def __str__(self) -> str:
@@ -69,6 +69,9 @@ class BudgetLine(RulesModel):
         if self.event_id:
             if self.category_id and self.category.event_id != self.event_id:
                 errors["category"] = _("This category belongs to another event.")
+            if self.owner_id and not perms.has_role(self.owner, self.event, "organizer"):
+                # The owner approves the line's expenses: an organizer (or more) of this event.
+                errors["owner"] = _("The owner of a budget line is an organizer, treasurer or owner of the event.")
             if "planned" not in errors:
                 message = money_precision_error(self.planned, self.event.currency)
                 if message:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
+import rules
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -10,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from rules.contrib.models import RulesModel
 
 from finance.models.fields import MoneyField, money_precision_error
-from geventator.currencies import quantize, validate_currency
+from geventator.currencies import active_currencies, quantize, validate_currency
+from geventator.db import run_atomically
 from organizers import rules as perms
 from organizers.models import Event
 from organizers.scoping import EventScopedManager
@@ -30,10 +32,10 @@ class Category(RulesModel):
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["event", "name"], name="category_name_unique_per_event")]
         rules_permissions = {
-            "add": perms.writable(perms.is_treasurer),
+            "add": perms.finance_writable(perms.is_treasurer),
             "view": perms.is_viewer,
-            "change": perms.writable(perms.is_treasurer),
-            "delete": perms.writable(perms.is_treasurer),
+            "change": perms.finance_writable(perms.is_treasurer),
+            "delete": perms.finance_writable(perms.is_treasurer),
         }
 
     def __str__(self) -> str:
@@ -74,6 +76,45 @@ LOCKED_STATUSES = frozenset({Status.APPROVED, Status.PAID})
 def direction_of(kind: str) -> int:
     """+1 for money in, -1 for money out (an adjustment carries its sign in its amount)."""
     return -1 if kind in EXPENSE_KINDS else 1
+
+
+# Statuses an organizer may still correct on their own expense (a rejected one goes back for review
+# through submit()).
+CORRECTABLE_STATUSES = frozenset({Status.DRAFT, Status.REJECTED})
+
+
+class LockedEntryError(ValidationError):
+    """A change or deletion of an approved or paid entry (or a stale copy of one): refused."""
+
+    def __init__(self, message=None) -> None:
+        super().__init__(
+            message or _("Approved and paid entries cannot be changed or deleted: correct them with a reversal."),
+            code="locked",
+        )
+
+
+@rules.predicate
+def is_unlocked(user, transaction=None) -> bool:
+    # None (or the event) asks "may the user change some entry (there)?": the role decides.
+    return not isinstance(transaction, Transaction) or transaction.status not in LOCKED_STATUSES
+
+
+@rules.predicate
+def is_own_correctable_expense(user, transaction=None) -> bool:
+    if not isinstance(transaction, Transaction):
+        return True
+    return (
+        transaction.created_by_id is not None
+        and transaction.created_by_id == user.pk
+        and transaction.kind in EXPENSE_KINDS
+        and transaction.status in CORRECTABLE_STATUSES
+    )
+
+
+# Change or delete an entry: a treasurer or owner any unlocked one, an organizer their own draft or
+# rejected expense. Workflow fields (status, approvals, payment) change only through
+# finance.services.approvals.
+may_correct_entry = (perms.is_treasurer & is_unlocked) | (perms.is_organizer & is_own_correctable_expense)
 
 
 class Transaction(RulesModel):
@@ -220,10 +261,12 @@ class Transaction(RulesModel):
             models.Index(fields=["event", "party"]),
         ]
         rules_permissions = {
-            "add": perms.writable(perms.is_organizer),
+            "add": perms.finance_writable(perms.is_organizer),
             "view": perms.is_viewer,
-            "change": perms.writable(perms.is_treasurer),
-            "delete": perms.writable(perms.is_treasurer),
+            # Approved and paid entries are locked for everyone (corrected by a reversal); an
+            # organizer may change or delete their own draft or rejected expenses.
+            "change": perms.finance_writable(may_correct_entry),
+            "delete": perms.finance_writable(may_correct_entry),
         }
 
     def __str__(self) -> str:
@@ -246,12 +289,25 @@ class Transaction(RulesModel):
         return Status.DRAFT if self.kind in EXPENSE_KINDS else Status.PAID
 
     def compute_base_amounts(self) -> None:
-        """Fill base_amount and signed_amount from amount, exchange_rate and the event's currency."""
+        """Fill base_amount and signed_amount from amount, exchange_rate and the event's currency.
+
+        base_amount = amount × rate, rounded half-even to the base currency's minor unit. A foreign
+        amount is never converted at a made-up rate: without a rate above zero this refuses
+        (clean() reports it on the field first; a save() that skipped clean() gets it here).
+        """
         if self.amount is None or not self.event_id:
             return
         base = self.event.currency
-        rate = Decimal(1) if self.currency == base else (self.exchange_rate or Decimal(1))
-        self.base_amount = quantize(self.amount * rate, base)
+        if not self.currency or self.currency == base:
+            self.exchange_rate = Decimal(1)
+        elif self.exchange_rate is None or self.exchange_rate <= 0:
+            raise ValidationError(
+                {
+                    "exchange_rate": _("Give the rate used to convert %(currency)s into %(base)s.")
+                    % {"currency": self.currency, "base": base}
+                }
+            )
+        self.base_amount = quantize(self.amount * self.exchange_rate, base)
         self.signed_amount = self.base_amount * direction_of(self.kind)
 
     def clean(self) -> None:
@@ -269,11 +325,15 @@ class Transaction(RulesModel):
                 self.currency = event.currency
             if self.currency == event.currency:
                 self.exchange_rate = Decimal(1)
-            elif self.exchange_rate is None or self.exchange_rate <= 0:
+            elif self.currency not in active_currencies():
+                pass  # the currency field reports the unknown code; no rate to ask for
+            elif self.exchange_rate is None:
                 errors["exchange_rate"] = _("Give the rate used to convert %(currency)s into %(base)s.") % {
                     "currency": self.currency,
                     "base": event.currency,
                 }
+            elif self.exchange_rate <= 0:
+                errors["exchange_rate"] = _("The exchange rate must be greater than zero.")
             foreign = {
                 "category": _("This category belongs to another event."),
                 "account": _("This account belongs to another event."),
@@ -292,8 +352,22 @@ class Transaction(RulesModel):
         if errors:
             raise ValidationError(errors)
         self.compute_base_amounts()
+        from finance.models.fields import MONEY_DIGITS, MONEY_PLACES
 
-    def save(self, *args, **kwargs) -> None:
+        if self.base_amount is not None and abs(self.base_amount) >= Decimal(10) ** (MONEY_DIGITS - MONEY_PLACES):
+            raise ValidationError(
+                {"amount": _("Converted into %(base)s this amount is too large.") % {"base": event.currency}}
+            )
+
+    def save(self, *args, workflow: bool = False, **kwargs) -> None:
+        """Save; an existing entry only while it is unlocked and its stored status is the one read.
+
+        ``workflow=True`` is for finance.services.approvals alone: its compare-and-swap already
+        checked the stored status, and it is what moves an entry into (or within) the locked states.
+        Everything else (admin, API, shell, superusers too) gets a LockedEntryError for an approved
+        or paid entry and for a status that differs from the stored one: status changes only through
+        the workflow, and a copy read before someone else approved it must not overwrite that.
+        """
         if not self.status:
             self.status = self.default_status()
         if self.event_id and not self.currency:
@@ -303,7 +377,39 @@ class Transaction(RulesModel):
 
             self.account = Account.main_for(self.event)
         self.compute_base_amounts()
-        super().save(*args, **kwargs)
+        save = super().save
+        if workflow or self._state.adding:
+            save(*args, **kwargs)
+            return
+
+        def checked_save() -> None:
+            stored = Transaction.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+            if self.status in LOCKED_STATUSES or stored in LOCKED_STATUSES:
+                raise LockedEntryError
+            if stored is not None and stored != self.status:
+                raise LockedEntryError(
+                    _("This entry changed meanwhile (it is now %(status)s): reload it and try again.")
+                    % {"status": Status(stored).label}
+                )
+            save(*args, **kwargs)
+
+        # One transaction: the status read and the write cannot be split by an approval.
+        run_atomically(checked_save)
+
+    def delete(self, *args, **kwargs):
+        """Delete an unlocked entry; approved and paid ones are refused (LockedEntryError), to anyone.
+
+        (Deleting a whole archived event removes its ledger with a queryset delete, on purpose.)
+        """
+        delete = super().delete
+
+        def checked_delete():
+            stored = Transaction.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+            if self.status in LOCKED_STATUSES or stored in LOCKED_STATUSES:
+                raise LockedEntryError
+            return delete(*args, **kwargs)
+
+        return run_atomically(checked_delete)
 
 
 class Approval(models.Model):

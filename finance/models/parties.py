@@ -43,10 +43,10 @@ class Party(RulesModel):
         constraints = [models.UniqueConstraint(fields=["event", "name"], name="party_name_unique_per_event")]
         indexes = [models.Index(fields=["event", "kind"])]
         rules_permissions = {
-            "add": perms.writable(perms.is_organizer),
+            "add": perms.finance_writable(perms.is_organizer),
             "view": perms.is_viewer,
-            "change": perms.writable(perms.is_organizer),
-            "delete": perms.writable(perms.is_treasurer),
+            "change": perms.finance_writable(perms.is_organizer),
+            "delete": perms.finance_writable(perms.is_treasurer),
         }
 
     def __str__(self) -> str:
@@ -79,10 +79,10 @@ class Pledge(RulesModel):
         ordering = ["due_date", "party__name"]
         indexes = [models.Index(fields=["event", "due_date"]), models.Index(fields=["event", "party"])]
         rules_permissions = {
-            "add": perms.writable(perms.is_organizer),
+            "add": perms.finance_writable(perms.is_organizer),
             "view": perms.is_viewer,
-            "change": perms.writable(perms.is_treasurer),
-            "delete": perms.writable(perms.is_treasurer),
+            "change": perms.finance_writable(perms.is_treasurer),
+            "delete": perms.finance_writable(perms.is_treasurer),
         }
 
     def __str__(self) -> str:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from rules.contrib.models import RulesModel
 
@@ -51,11 +54,42 @@ class Receipt(RulesModel):
         ordering = ["uploaded_at"]
         indexes = [models.Index(fields=["transaction", "uploaded_at"])]
         rules_permissions = {
-            "add": perms.writable(perms.is_organizer),
+            "add": perms.finance_writable(perms.is_organizer),
             "view": perms.is_viewer,
-            "change": perms.writable(perms.is_treasurer),
-            "delete": perms.writable(perms.is_treasurer),
+            "change": perms.finance_writable(perms.is_treasurer),
+            "delete": perms.finance_writable(perms.is_treasurer),
         }
 
     def __str__(self) -> str:
         return self.original_name
+
+    def clean(self) -> None:
+        """A new file is judged by finance.receipts.check_upload, which also names, types and
+        sizes it; the receipt belongs to its transaction's event."""
+        from finance.receipts import check_upload
+
+        errors: dict[str, object] = {}
+        if self.transaction_id:
+            if self._state.adding:
+                self.event_id = self.transaction.event_id
+            elif self.event_id != self.transaction.event_id:
+                errors["transaction"] = _("A receipt cannot move to another event's transaction.")
+        if self.file and not self.file._committed:
+            try:
+                checked = check_upload(self.file.file)
+            except ValidationError as exc:
+                errors["file"] = exc.messages
+            else:
+                self.original_name = checked.original_name
+                self.content_type = checked.content_type
+                self.size = checked.size
+        if errors:
+            raise ValidationError(errors)
+
+
+@receiver(post_delete, sender=Receipt, dispatch_uid="finance.receipt.delete_file")
+def _delete_the_file_with_its_receipt(sender, instance: Receipt, using: str, **kwargs) -> None:
+    # Also when the receipt goes with its transaction (cascade).
+    from finance.receipts import delete_file_after_commit
+
+    delete_file_after_commit(instance.file.name, instance.file.storage, using)

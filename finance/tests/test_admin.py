@@ -155,6 +155,13 @@ def test_malformed_or_unknown_ledger_id_is_not_found(client, treasurer, model, b
 # --- Role × action --------------------------------------------------------------------------------
 
 
+def as_draft(transaction: Transaction) -> Transaction:
+    """The records' entry as an unlocked draft expense: paid ones are locked (test_approvals.py)."""
+    Transaction.objects.filter(pk=transaction.pk).update(status="draft")
+    transaction.refresh_from_db()
+    return transaction
+
+
 def test_viewer_sees_a_transaction_but_cannot_change_it(client, records, viewer):
     client.force_login(viewer)
     transaction = records.a.transaction
@@ -206,9 +213,9 @@ def test_created_by_cannot_be_forged_in_the_form(client, event_a, organizer, tre
     assert Transaction.objects.get(description="Gas for the generator").created_by == organizer
 
 
-def test_organizer_cannot_change_or_delete_a_transaction(client, records, organizer):
+def test_organizer_cannot_change_or_delete_someone_elses_transaction(client, records, organizer):
     client.force_login(organizer)
-    transaction = records.a.transaction
+    transaction = as_draft(records.a.transaction)  # not theirs: only their own drafts are
 
     change = client.post(admin_url(transaction, "change"), transaction_form(records.a.event, amount="1.00"))
     delete = client.post(admin_url(transaction, "delete"), {"post": "yes"})
@@ -217,17 +224,34 @@ def test_organizer_cannot_change_or_delete_a_transaction(client, records, organi
         {"action": "delete_selected", "index": "0", "_selected_action": [str(transaction.pk)], "post": "yes"},
     )
 
-    assert (change.status_code, delete.status_code) == (403, 403)
-    # No "delete selected" action is offered to them: the POST just shows the list again.
-    assert bulk.status_code == 200
-    assert "delete_selected" not in bulk.content.decode()
+    # "Delete selected" is offered (they may delete their own drafts) but refuses this one.
+    assert (change.status_code, delete.status_code, bulk.status_code) == (403, 403, 403)
     transaction.refresh_from_db()
     assert transaction.amount == Decimal("12.50")
 
 
+def test_organizer_changes_and_deletes_their_own_draft_expense(client, event_a, organizer):
+    client.force_login(organizer)
+    client.post(admin_url(Transaction, "add"), transaction_form(event_a))
+    transaction = Transaction.objects.get(description="Gas for the generator")
+
+    change = client.post(admin_url(transaction, "change"), transaction_form(event_a, amount="40.00"))
+    transaction.refresh_from_db()
+    changed = transaction.amount
+    delete = client.post(admin_url(transaction, "delete"), {"post": "yes"})
+
+    assert (transaction.status, change.status_code, changed, delete.status_code) == (
+        "draft",
+        302,
+        Decimal("40.00"),
+        302,
+    )
+    assert not Transaction.objects.filter(pk=transaction.pk).exists()
+
+
 def test_treasurer_changes_a_transaction_but_not_its_event_or_author(client, records, treasurer, organizer):
     client.force_login(treasurer)
-    transaction = records.a.transaction
+    transaction = as_draft(records.a.transaction)
 
     response = client.post(
         admin_url(transaction, "change"),
@@ -244,7 +268,7 @@ def test_treasurer_changes_a_transaction_but_not_its_event_or_author(client, rec
 
 def test_treasurer_deletes_a_transaction(client, records, treasurer):
     client.force_login(treasurer)
-    transaction = records.a.transaction
+    transaction = as_draft(records.a.transaction)
 
     response = client.post(admin_url(transaction, "delete"), {"post": "yes"})
 
@@ -254,6 +278,8 @@ def test_treasurer_deletes_a_transaction(client, records, treasurer):
 
 def test_treasurer_bulk_deletes_only_transactions_of_their_events(client, records, treasurer):
     client.force_login(treasurer)
+    as_draft(records.a.transaction)
+    as_draft(records.b.transaction)
     ids = [str(records.a.transaction.pk), str(records.b.transaction.pk)]
 
     response = client.post(
@@ -358,7 +384,9 @@ def test_category_add_form_offers_only_events_where_the_user_is_treasurer(client
         ({"amount": "1.005"}, "amount"),
         ({"amount": "lots"}, "amount"),
         ({"currency": "XYZ"}, "currency"),
-        ({"currency": "USD"}, "currency"),
+        # A foreign currency needs its rate (the field cleared: no rate).
+        ({"currency": "USD", "exchange_rate": ""}, "exchange_rate"),
+        ({"currency": "USD", "exchange_rate": "0"}, "exchange_rate"),
         ({"kind": "bribe"}, "kind"),
         ({"date": "2026-02-30"}, "date"),
         ({"category": "not-a-uuid"}, "category"),
@@ -398,7 +426,7 @@ def test_category_of_an_event_the_user_is_not_in_is_a_form_error(client, records
 
 def test_changing_to_an_invalid_amount_keeps_the_stored_one(client, records, treasurer):
     client.force_login(treasurer)
-    transaction = records.a.transaction
+    transaction = as_draft(records.a.transaction)
 
     response = client.post(admin_url(transaction, "change"), transaction_form(records.a.event, amount="-1"))
 

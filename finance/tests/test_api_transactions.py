@@ -36,7 +36,8 @@ def ids(response) -> list[str]:
     return [row["id"] for row in response.json()["results"]]
 
 
-# role in event A → expected status of each action on event A's ledger.
+# role in event A → expected status of each action on a draft expense of someone else in event A
+# (approved and paid entries are locked: test_approvals.py).
 ROLE_TABLE = {
     "viewer": {"list": 200, "retrieve": 200, "create": 403, "update": 403, "delete": 403},
     "organizer": {"list": 200, "retrieve": 200, "create": 201, "update": 403, "delete": 403},
@@ -48,7 +49,7 @@ ROLE_TABLE = {
 @pytest.mark.parametrize("role", list(ROLE_TABLE))
 def test_each_role_may_do_what_its_rank_allows_on_transactions(request, api, event_a, role):
     user = request.getfixturevalue(role)
-    existing = TransactionFactory(event=event_a, description="Stage rental")
+    existing = TransactionFactory(event=event_a, description="Stage rental", status="draft")
     api.as_user(user)
 
     statuses = {
@@ -96,7 +97,9 @@ def test_jpy_amounts_are_shown_without_decimals(api, organizer, event_a):
         ({"amount": "1.0001"}, "amount"),
         ({"amount": "lots"}, "amount"),
         ({"currency": "XXX"}, "currency"),
-        ({"currency": "USD"}, "currency"),
+        # A foreign currency needs its rate.
+        ({"currency": "USD"}, "exchange_rate"),
+        ({"currency": "USD", "exchange_rate": "-1.1"}, "exchange_rate"),
         ({"kind": "theft"}, "kind"),
         ({"date": "2026-02-30"}, "date"),
         ({"description": ""}, "description"),
@@ -132,7 +135,7 @@ def test_a_yen_amount_with_cents_is_refused(api, organizer, event_a):
 
 
 def test_update_with_a_bad_amount_leaves_the_record_as_it_was(api, treasurer, event_a):
-    transaction = TransactionFactory(event=event_a, amount=Decimal("10.00"))
+    transaction = TransactionFactory(event=event_a, amount=Decimal("10.00"), status="draft")
 
     response = api.as_user(treasurer).patch(detail(transaction), {"amount": "3.333"}, format="json")
 
@@ -200,7 +203,7 @@ def test_a_category_of_another_event_is_refused_even_for_a_member_of_both(api, t
 def test_a_transaction_cannot_move_to_another_event(api, treasurer, event_a):
     other = EventFactory(name="Sister event")
     MembershipFactory(event=other, organizer=treasurer, role=Role.TREASURER)
-    transaction = TransactionFactory(event=event_a)
+    transaction = TransactionFactory(event=event_a, status="draft")
 
     response = api.as_user(treasurer).patch(detail(transaction), {"event": str(other.pk)}, format="json")
 
@@ -349,22 +352,22 @@ def test_a_role_high_enough_elsewhere_does_not_count_in_this_event(api, viewer, 
     assert not Transaction.objects.exists()
 
 
-def test_treasurer_replaces_a_transaction_with_put(api, treasurer, event_a):
-    transaction = TransactionFactory(event=event_a, kind=Kind.PURCHASE, amount=Decimal("10.00"))
-    sponsors = CategoryFactory(event=event_a, name="Sponsors")
+def test_treasurer_replaces_a_draft_transaction_with_put(api, treasurer, event_a):
+    transaction = TransactionFactory(event=event_a, kind=Kind.PURCHASE, amount=Decimal("10.00"), status="draft")
+    stage = CategoryFactory(event=event_a, name="Stage")
 
     response = api.as_user(treasurer).put(
         detail(transaction),
-        payload(event_a, kind="sponsorship", amount="1250", category=str(sponsors.pk), description="Bank"),
+        payload(event_a, kind="investment", amount="1250", category=str(stage.pk), description="Truss"),
         format="json",
     )
 
     assert response.status_code == 200
-    assert (response.json()["amount"], response.json()["is_income"]) == ("1250.00", True)
+    assert (response.json()["amount"], response.json()["is_income"]) == ("1250.00", False)
     transaction.refresh_from_db()
     assert (transaction.kind, transaction.amount, transaction.category, transaction.currency) == (
-        Kind.SPONSORSHIP,
+        Kind.INVESTMENT,
         Decimal("1250.00"),
-        sponsors,
+        stage,
         "EUR",
     )

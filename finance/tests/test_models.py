@@ -34,10 +34,22 @@ def test_retired_currency_is_refused(event_a):
     assert "currency" in _errors(TransactionFactory.build(event=event_a, currency="DEM"))
 
 
-def test_currency_other_than_the_events_is_refused(event_a):
-    transaction = TransactionFactory.build(event=event_a, currency="USD")
+def test_currency_other_than_the_events_needs_an_exchange_rate(event_a):
+    transaction = TransactionFactory.build(event=event_a, currency="USD", exchange_rate=None)
 
-    assert _errors(transaction)["currency"] == ["Transactions are kept in the event's base currency (EUR)."]
+    assert _errors(transaction) == {"exchange_rate": ["Give the rate used to convert USD into EUR."]}
+
+
+def test_currency_other_than_the_events_is_converted_at_its_rate(event_a):
+    transaction = TransactionFactory.build(event=event_a, currency="USD", exchange_rate=Decimal("0.92"))
+
+    transaction.full_clean()
+
+    assert (transaction.currency, transaction.base_amount, transaction.signed_amount) == (
+        "USD",
+        Decimal("9.20"),
+        Decimal("-9.20"),
+    )
 
 
 def test_currency_defaults_to_the_events(event_a):

@@ -26,18 +26,28 @@ GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 SEED = """
 import json
 from rest_framework.authtoken.models import Token
-from finance.models import Category
+from finance.models import Account, Category
 from organizers.factories import EventFactory, OrganizerFactory
 from organizers.services import create_event
-from organizers.models import Event
+from organizers.models import Event, Membership
 from datetime import date
 owner = OrganizerFactory(username="load_owner", is_staff=True)
 event = create_event(owner, Event(name="Load", slug="load", start_date=date(2026, 6, 12),
                                   end_date=date(2026, 6, 14), timezone="Europe/Madrid", currency="EUR"))
 category = Category.objects.create(event=event, name="Seed")
 members = [OrganizerFactory(username=f"load_member_{n}") for n in range(4)]
+# Fixed roles for the approval workload: an organizer submits, owner and treasurer approve and pay.
+treasurer = OrganizerFactory(username="load_treasurer")
+submitter = OrganizerFactory(username="load_organizer")
+Membership.objects.create(event=event, organizer=treasurer, role="treasurer")
+Membership.objects.create(event=event, organizer=submitter, role="organizer")
+bank = Account.main_for(event)
+cash = Account.objects.create(event=event, name="Cash", kind="cash", opening_balance="50.00")
 print(json.dumps({"token": Token.objects.create(user=owner).key, "event": str(event.pk),
-                  "category": str(category.pk), "members": [str(m.pk) for m in members]}))
+                  "category": str(category.pk), "members": [str(m.pk) for m in members],
+                  "treasurer_token": Token.objects.create(user=treasurer).key,
+                  "organizer_token": Token.objects.create(user=submitter).key,
+                  "accounts": [str(bank.pk), str(cash.pk)]}))
 """
 
 

@@ -1,11 +1,12 @@
 """Concurrent API writers on gunicorn workers: no 5xx, no lost or doubled write, exact balances.
 
-The workload is devtools/load_test.py's (creates of transactions, activities and categories, edits
-of the same shared transactions, membership role changes; approvals and transfers arrive with
-issue 3). The suite runs it small (LOAD_WRITES writes a client, default 40 on SQLite, 10 on
-MongoDB); `python devtools/load_test.py [--mongodb]` runs the full 8 x 500 and prints the figures.
-The served app gets its own temporary SQLite file or SecantusDB server (the suite's connection is
-not involved); each pass runs the variant of its own store.
+The workload is devtools/load_test.py's (creates of sales and submitted expenses, activities and
+categories; approvals and payments raced for by several clients; transfers confirmed on both sides;
+edits of the same shared draft expenses; membership role changes). The suite runs it small
+(LOAD_WRITES writes a client, default 40 on SQLite, 10 on MongoDB); `python devtools/load_test.py
+[--mongodb]` runs the full 8 x 500 and prints the figures. The served app gets its own temporary
+SQLite file or SecantusDB server (the suite's connection is not involved); each pass runs the
+variant of its own store.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ def assert_nothing_lost(figures: dict) -> None:
     assert figures["failures"] == 0, figures["first_failures"]
     assert figures["writes_lost"] == 0
     assert figures["writes_doubled"] == 0
+    assert figures["approvals"] > 0 and figures["payments"] > 0 and figures["transfers"] > 0
+    assert figures["approvals_twice"] == 0
+    assert figures["payments_twice"] == 0
     assert figures["problems"] == []
 
 
@@ -44,7 +48,7 @@ def concurrent_writers_on_sqlite_lose_nothing():
         shutil.rmtree(workdir, ignore_errors=True)
 
     print("\n" + report("SQLite", CLIENTS, SQLITE_WRITES, figures))
-    assert figures["requests"] == CLIENTS * SQLITE_WRITES
+    assert figures["operations"] == CLIENTS * SQLITE_WRITES
     assert_nothing_lost(figures)
 
 
@@ -52,7 +56,7 @@ def concurrent_writers_on_mongodb_lose_nothing():
     figures = load_mongodb(CLIENTS, MONGODB_WRITES, workers=3)
 
     print("\n" + report("MongoDB", CLIENTS, MONGODB_WRITES, figures))
-    assert figures["requests"] == CLIENTS * MONGODB_WRITES
+    assert figures["operations"] == CLIENTS * MONGODB_WRITES
     assert_nothing_lost(figures)
 
 

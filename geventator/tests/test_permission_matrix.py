@@ -17,6 +17,7 @@ from functools import cached_property
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 ROLES = ["anonymous", "viewer", "organizer", "treasurer", "owner", "outsider", "superuser"]
 EVENT_ROLES = ["viewer", "organizer", "treasurer", "owner"]
@@ -127,8 +128,27 @@ API_MODELS = {
     "membership": ("membership", "owner", "owner", "owner"),
     "category": ("category", "treasurer", "treasurer", "treasurer"),
     "transaction": ("transaction", "organizer", "treasurer", "treasurer"),
+    "account": ("account", "treasurer", "treasurer", "treasurer"),
+    "transfer": ("transfer", "organizer", "treasurer", "treasurer"),
+    "cashcount": ("cashcount", "organizer", "treasurer", "treasurer"),
+    "budgetline": ("budgetline", "treasurer", "treasurer", "treasurer"),
     "location": ("location", "organizer", "organizer", "organizer"),
     "activity": ("activity", "organizer", "organizer", "organizer"),
+    "party": ("party", "organizer", "organizer", "treasurer"),
+    "pledge": ("pledge", "organizer", "treasurer", "treasurer"),
+}
+# API resources whose records keep a change history (organizers/history.py): GET {id}/history/ for
+# any member of the record's event.
+API_HISTORY = {
+    "category",
+    "transaction",
+    "account",
+    "transfer",
+    "cashcount",
+    "budgetline",
+    "party",
+    "pledge",
+    "receipt",
 }
 ADMIN_MODELS = {
     # admin model: (object name, view, add, change, delete)
@@ -136,8 +156,16 @@ ADMIN_MODELS = {
     "organizers_membership": ("membership", "viewer", "owner", "owner", "owner"),
     "finance_category": ("category", "viewer", "treasurer", "treasurer", "treasurer"),
     "finance_transaction": ("transaction", "viewer", "organizer", "treasurer", "treasurer"),
+    "finance_account": ("account", "viewer", "treasurer", "treasurer", "treasurer"),
+    "finance_transfer": ("transfer", "viewer", "organizer", "treasurer", "treasurer"),
+    "finance_cashcount": ("cashcount", "viewer", "organizer", "treasurer", "treasurer"),
+    "finance_budgetline": ("budgetline", "viewer", "treasurer", "treasurer", "treasurer"),
     "activities_location": ("location", "viewer", "organizer", "organizer", "organizer"),
     "activities_activity": ("activity", "viewer", "organizer", "organizer", "organizer"),
+    "finance_party": ("party", "viewer", "organizer", "organizer", "treasurer"),
+    "finance_pledge": ("pledge", "viewer", "organizer", "treasurer", "treasurer"),
+    # Receipts are never edited: their change page is read-only for everyone (finance/tests/test_receipts.py).
+    "finance_receipt": ("receipt", "viewer", "organizer", None, "treasurer"),
 }
 SUPERUSER_ADMIN = {
     "auth_group": "group",
@@ -177,8 +205,66 @@ def _expected() -> dict[str, list[Case]]:
         "event-conflicts": [E(api_object(None, 200), target="event")],
         "event-schedule": [E(api_object(None, 200), target="event")],
         "event-summary": [E(api_object(None, 200), target="event")],
+        # --- Finance: pledges and receipts (finance/tests/test_parties.py, test_receipts.py)
+        "event-pledges": [E(api_object(None, 200), target="event")],
+        "receipt-list": [
+            E(api_list),
+            E(api_create("organizer"), method="post", data={}, format="multipart"),
+        ],
+        "receipt-detail": [
+            E(api_object(None, 200), target="receipt"),
+            # No edits: delete the receipt and upload the right file.
+            E(signed_in(405), method="patch", target="receipt", data={}),
+            E(api_object("treasurer", 204), method="delete", target="fresh_receipt"),
+        ],
+        "receipt-history": [E(api_object(None, 200), target="receipt")],
+        # The file itself: members of its event only (an API view: token or session).
+        "receipt-download": [E(api_object(None, 200), target="receipt")],
+        "event-history": [E(api_object(None, 200), target="event")],
         "event-archive": [E(api_object("owner", 200), method="post", target="fresh_event")],
         "event-unarchive": [E(api_object("owner", 200), method="post", target="fresh_event")],
+        # --- Finance: transfers, cash counts, balances, settling up, closing the books (finance/tests/
+        # test_transfers.py, test_custody.py, test_accounts.py, test_settle.py, test_closing.py). The
+        # fresh transfer and count are between / on accounts without a holder: treasurers confirm them.
+        "transfer-confirm-sent": [E(api_object("treasurer", 200), method="post", target="fresh_transfer")],
+        "transfer-confirm-received": [E(api_object("treasurer", 200), method="post", target="fresh_transfer")],
+        "transfer-cancel": [E(api_object("treasurer", 200), method="post", target="fresh_transfer")],
+        "cashcount-confirm": [E(api_object("treasurer", 200), method="post", target="fresh_cashcount", data={})],
+        "cashcount-dismiss": [E(api_object("treasurer", 200), method="post", target="fresh_cashcount")],
+        "event-balances": [E(api_object(None, 200), target="event")],
+        # --- Finance: the expense workflow and budgets (finance/tests/test_approvals.py,
+        # test_budgets.py). Each case gets a fresh expense in the state the step starts from,
+        # recorded by nobody of the personas (no one approves their own).
+        "transaction-submit": [E(api_object("organizer", 200), method="post", target="fresh_transaction")],
+        "transaction-approve": [
+            E(api_object("treasurer", 200), method="post", target="fresh_submitted_expense", data={})
+        ],
+        "transaction-reject": [
+            E(api_object("treasurer", 200), method="post", target="fresh_submitted_expense", data={"reason": "No"})
+        ],
+        "transaction-pay": [E(api_object("treasurer", 200), method="post", target="fresh_approved_expense")],
+        "transaction-reverse": [
+            E(api_object("treasurer", 201), method="post", target="fresh_paid_expense", data={"reason": "Twice"})
+        ],
+        "event-budget": [E(api_object(None, 200), target="event")],
+        "admin:finance_transaction_submit": [E(admin_page("organizer"), target="transaction")],
+        "admin:finance_transaction_approve": [E(admin_page("treasurer"), target="transaction")],
+        "admin:finance_transaction_reject": [E(admin_page("treasurer"), target="transaction")],
+        "admin:finance_transaction_pay": [E(admin_page("treasurer"), target="transaction")],
+        "admin:finance_transaction_reverse": [E(admin_page("treasurer"), target="transaction")],
+        "admin:finance_budgetline_report": [E(admin_page("viewer", denied=404, hidden=404), target="event_id")],
+        "event-settle-up": [
+            E(api_object(None, 200), target="event"),
+            # An empty body: treasurers get to validation (400), lower roles are refused first.
+            E(api_object("treasurer", 400), method="post", target="event", data={}),
+        ],
+        "event-close-books": [
+            E(api_object(None, 200), target="event"),
+            E(api_object("owner", 200), method="post", target="fresh_event"),
+        ],
+        "event-reopen-books": [E(api_object("owner", 200), method="post", target="fresh_closed_event")],
+        "admin:finance_account_settle_up": [E(admin_page("viewer", denied=404, hidden=404), target="event_id")],
+        "admin:finance_account_close_books": [E(admin_page("viewer", denied=404, hidden=404), target="event_id")],
         # --- Admin site-wide pages
         "admin:index": [E(signed_in(200, anonymous=302))],
         # Signed-in users are sent on to the index.
@@ -199,6 +285,21 @@ def _expected() -> dict[str, list[Case]]:
         # Only a POST (the confirmation of an import) is served; its permissions: activities/tests.
         "admin:activities_activity_process_import": [E(signed_in(405, anonymous=302))],
         "admin:activities_activity_export": [E(admin_page("viewer"))],
+        # --- Finance: an event's transactions as files, and its report (finance/tests/test_ledger_files.py,
+        # test_reports.py)
+        "transaction-export": [E(in_event_a(api_object(None, 200)), data={"event": "<event_a>"})],
+        "transaction-import": [
+            E(
+                in_event_a(api_object("organizer", 200)),
+                method="post",
+                data={"event": "<event_a>", "file": "<transactions_csv>"},
+                format="multipart",
+            )
+        ],
+        "event-report": [E(api_object(None, 200), target="event")],
+        "admin:finance_transaction_report": [E(admin_page("viewer", denied=404, hidden=404), target="event_id")],
+        "admin:finance_transaction_export": [E(admin_page("viewer", denied=404, hidden=404), target="event_id")],
+        "admin:finance_transaction_import": [E(admin_page("organizer", hidden=404), target="event_id")],
     }
     for basename, (obj, add, change, delete) in API_MODELS.items():
         table[f"{basename}-list"] = [
@@ -210,6 +311,10 @@ def _expected() -> dict[str, list[Case]]:
             E(api_object(change, 200), method="patch", target=obj, data={}),
             E(api_object(delete, 204), method="delete", target=f"fresh_{obj}"),
         ]
+        if basename in API_HISTORY:
+            table[f"{basename}-history"] = [E(api_object(None, 200), target=obj)]
+    # Approved and paid entries are locked: 409 to whoever could change them were they not.
+    table["transaction-detail"].append(E(api_object("treasurer", 409), method="patch", target="paid_expense", data={}))
     for prefix, (obj, view, add, _change, delete) in ADMIN_MODELS.items():
         table[f"admin:{prefix}_changelist"] = [E(admin_page(view))]
         table[f"admin:{prefix}_add"] = [E(admin_page(add))]
@@ -224,6 +329,15 @@ def _expected() -> dict[str, list[Case]]:
     # Login records are written by django-axes only.
     for prefix in ("axes_accessattempt", "axes_accesslog", "axes_accessfailurelog"):
         table[f"admin:{prefix}_add"] = [E(superuser_only(403))]
+
+    # Organizers may delete their own draft expenses, so the page is not refused before the lookup:
+    # this draft is not theirs (403), and event B's is hidden from them (302).
+    def transaction_delete_page(role, scope):
+        if role == "organizer":
+            return 403 if scope == "a" else 302
+        return admin_page("treasurer")(role, scope)
+
+    table["admin:finance_transaction_delete"] = [E(transaction_delete_page, target="transaction")]
 
     # Event members may look each other up (autocomplete) but not open each other's account page;
     # to the outsider the viewer of event A is hidden (back to the index).
@@ -283,7 +397,17 @@ class Objects:
     def __init__(self) -> None:
         from activities.factories import ActivityFactory, LocationFactory
         from activities.models import CalendarToken
-        from finance.factories import CategoryFactory, TransactionFactory
+        from finance.factories import (
+            AccountFactory,
+            BudgetLineFactory,
+            CategoryFactory,
+            PartyFactory,
+            PledgeFactory,
+            ReceiptFactory,
+            TransactionFactory,
+            TransferFactory,
+        )
+        from finance.models import CashCount
         from organizers.factories import EventFactory, MembershipFactory, OrganizerFactory
 
         self.events = {
@@ -302,9 +426,23 @@ class Objects:
         self.factories = {
             "membership": lambda event: MembershipFactory(event=event, role="viewer"),
             "category": lambda event: CategoryFactory(event=event),
-            "transaction": lambda event: TransactionFactory(event=event, currency=event.currency),
+            # A draft expense: approved and paid ones are locked (the *_expense ones below).
+            "transaction": lambda event: TransactionFactory(event=event, currency=event.currency, status="draft"),
+            "submitted_expense": lambda event: TransactionFactory(event=event, status="submitted"),
+            "approved_expense": lambda event: TransactionFactory(event=event, status="approved"),
+            "paid_expense": lambda event: TransactionFactory(event=event, status="paid"),
+            "budgetline": lambda event: BudgetLineFactory(event=event),
+            "account": lambda event: AccountFactory(event=event),
+            "transfer": lambda event: TransferFactory(event=event),
+            "cashcount": lambda event: CashCount.objects.create(
+                event=event, account=AccountFactory(event=event), counted_at=timezone.now(), counted_amount=0
+            ),
+            "closed_event": lambda event: self._closed_event(event),
             "location": lambda event: LocationFactory(event=event),
             "activity": lambda event: ActivityFactory(event=event),
+            "party": lambda event: PartyFactory(event=event),
+            "pledge": lambda event: PledgeFactory(event=event),
+            "receipt": lambda event: ReceiptFactory(transaction=TransactionFactory(event=event, status="draft")),
             "event": lambda event: self._member_event(event),
         }
         self.objects = {
@@ -313,6 +451,13 @@ class Objects:
             for scope in SCOPES
         }
         self.calendar_token = CalendarToken.objects.create(organizer=self.users["viewer"])
+
+    def _closed_event(self, like):
+        """A new event like ``like`` whose books are closed."""
+        event = self._member_event(like)
+        event.closed_at = timezone.now()
+        event.save()
+        return event
 
     def _member_event(self, like):
         """A new event with the same members as ``like`` (a fresh one to delete)."""
@@ -378,6 +523,9 @@ class Objects:
 
 SCOPED_TARGETS = {"event_id", "event_on_site", "object_redirect", *API_MODELS, *(f"fresh_{m}" for m in API_MODELS)}
 SCOPED_TARGETS |= {obj for obj, *_rest in ADMIN_MODELS.values()}
+SCOPED_TARGETS |= {"fresh_closed_event"}
+SCOPED_TARGETS |= {"fresh_receipt"}
+SCOPED_TARGETS |= {"paid_expense", *(f"fresh_{state}_expense" for state in ("submitted", "approved", "paid"))}
 
 
 def group_of(key: str) -> str:
@@ -424,8 +572,16 @@ def _body(data: dict | None, objects: Objects) -> dict | None:
     placeholders = {
         "<event_a>": lambda: str(objects.events["a"].pk),
         "<csv>": lambda: SimpleUploadedFile("activities.csv", _one_activity_csv(), content_type="text/csv"),
+        "<transactions_csv>": lambda: SimpleUploadedFile(
+            "transactions.csv", b"date,kind,description,amount\n2026-06-12,purchase,Ice,5.00\n", content_type="text/csv"
+        ),
     }
     return {key: placeholders[value]() if value in placeholders else value for key, value in data.items()}
+
+
+@pytest.fixture(autouse=True)
+def _receipt_files_in_a_temporary_folder(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
 @pytest.mark.django_db

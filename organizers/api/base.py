@@ -2,12 +2,35 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rules.contrib.rest_framework import AutoPermissionViewSetMixin
 
+from organizers.history import ACTIONS, Entry, entries, keeps_history, last_known, plain, records_of
 from organizers.models import Event
+
+
+def visible_event(user, raw, field: str = "event") -> Event:
+    """The event of id ``raw`` if the user may see it. Missing or malformed: 400 on ``field``;
+    another event's id (or an unknown one): 404, so an answer never tells that it exists."""
+    if not raw:
+        raise exceptions.ValidationError({field: [_("This field is required.")]})
+    try:
+        pk = uuid.UUID(str(raw))
+    except ValueError:
+        raise exceptions.ValidationError({field: [_("Not a valid event id.")]}) from None
+    event = Event.objects.for_user(user).filter(pk=pk).first()
+    if event is None:
+        raise exceptions.NotFound(_("No such event."))
+    return event
 
 
 class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
@@ -67,6 +90,57 @@ class EventScopedSerializer(ModelCleanSerializer):
         return event
 
 
+class HistoryUserSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    username = serializers.CharField()
+
+
+class HistoryChangeSerializer(serializers.Serializer):
+    old = serializers.JSONField(allow_null=True, help_text=_("The value before (null when created)."))
+    new = serializers.JSONField(allow_null=True, help_text=_("The value after."))
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    """One version of a record: who, when, and which fields it changed (amounts as strings)."""
+
+    id = serializers.UUIDField()
+    when = serializers.DateTimeField()
+    who = HistoryUserSerializer(allow_null=True)
+    action = serializers.ChoiceField(choices=sorted(ACTIONS.values()))
+    changes = serializers.DictField(
+        child=HistoryChangeSerializer(),
+        help_text=_(
+            "Field name → old and new value: the fields this version changed; for a creation the values "
+            "it was created with; empty for a deletion."
+        ),
+    )
+
+
+def history_data(entries: list[Entry]) -> list[dict]:
+    def who(user) -> dict | None:
+        return None if user is None else {"id": user.pk, "username": user.get_username()}
+
+    return HistoryEntrySerializer(
+        [
+            {
+                "id": entry.id,
+                "when": entry.when,
+                "who": who(entry.user),
+                "action": entry.action,
+                "changes": {
+                    change.name: {
+                        "old": plain(change.field, change.old),
+                        "new": plain(change.field, change.new),
+                    }
+                    for change in entry.changes
+                },
+            }
+            for entry in entries
+        ],
+        many=True,
+    ).data
+
+
 class EventScopedViewSet(AutoPermissionViewSetMixin, viewsets.ModelViewSet):
     """CRUD on an event-owned model: lists hold only the user's events (others' objects answer
     404); each action needs the role that the model's rules name (else 403)."""
@@ -78,3 +152,36 @@ class EventScopedViewSet(AutoPermissionViewSetMixin, viewsets.ModelViewSet):
     def get_queryset(self):
         queryset = self.model.objects.for_user(self.request.user)
         return queryset.select_related(*self.select_related).prefetch_related(*self.prefetch_related)
+
+    # A model with django-simple-history (organizers/history.py) also gets GET {id}/history/. Its
+    # author is the API user: DRF's Request sets the authenticated user (token too) on the Django
+    # request, which HistoryRequestMiddleware hands to simple-history at save time.
+    @classmethod
+    def get_extra_actions(cls):
+        actions = super().get_extra_actions()
+        if keeps_history(cls.model):
+            return actions
+        return [extra for extra in actions if extra.__name__ != "history"]
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        if self.action == "history" and "history" not in self.permission_type_map:
+            # The action checks the role itself (it also serves deleted records); a subclass that
+            # names its own actions in permission_type_map need not repeat this one.
+            self.permission_type_map = {**self.permission_type_map, "history": None}
+        super().initial(request, *args, **kwargs)
+
+    @extend_schema(responses=HistoryEntrySerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def history(self, request: Request, pk: str | None = None) -> Response:
+        """Every version of the record, newest first: who, when, created/changed/deleted, and the
+        fields changed (old and new). Members of the record's event, any role; also for a
+        deleted record."""
+        try:
+            obj = self.get_object()
+        except Http404:
+            obj = last_known(self.model, pk)  # deleted: its last version names its event
+            if obj is None or not request.user.has_perm(self.model.get_perm("view"), obj):
+                raise
+        if not request.user.has_perm(self.model.get_perm("view"), obj):
+            raise exceptions.PermissionDenied
+        return Response(history_data(entries(list(records_of(self.model, obj.pk)))))

@@ -32,7 +32,7 @@ MODEL_PERMS = {
         "event": "va",
         "membership": "v",
         "category": "v",
-        "transaction": "va",
+        "transaction": "vacd",  # change and delete their own draft expenses (finance/tests/test_approvals.py)
         "location": "vacd",
         "activity": "vacd",
     },
@@ -46,6 +46,23 @@ MODEL_PERMS = {
     },
     "owner": dict.fromkeys(MODELS, "vacd"),
 }
+
+
+# The rest of the ledger (finance/models/*.py rules): members see everything; organizers record
+# transfers, cash counts, pledges and receipts and keep the parties' details; treasurers and
+# owners manage the rest.
+FINANCE_PERMS = {
+    "budgetline": {"viewer": "v", "organizer": "v", "treasurer": "vacd", "owner": "vacd"},
+    "account": {"viewer": "v", "organizer": "v", "treasurer": "vacd", "owner": "vacd"},
+    "transfer": {"viewer": "v", "organizer": "va", "treasurer": "vacd", "owner": "vacd"},
+    "cashcount": {"viewer": "v", "organizer": "va", "treasurer": "vacd", "owner": "vacd"},
+    "party": {"viewer": "v", "organizer": "vac", "treasurer": "vacd", "owner": "vacd"},
+    "pledge": {"viewer": "v", "organizer": "va", "treasurer": "vacd", "owner": "vacd"},
+    "receipt": {"viewer": "v", "organizer": "va", "treasurer": "vad", "owner": "vad"},  # files are replaced, not edited
+}
+for _model, _roles in FINANCE_PERMS.items():
+    for _role, _letters in _roles.items():
+        MODEL_PERMS[_role][_model] = _letters
 
 
 def index_perms(response) -> dict[str, str]:

@@ -25,7 +25,8 @@ def event_url(event, action: str = "") -> str:
 def ledger(event_a):
     category = CategoryFactory(event=event_a, name="Food")
     location = LocationFactory(event=event_a, name="Hall")
-    transaction = TransactionFactory(event=event_a, category=category)
+    # A draft: approved and paid entries are locked for everyone, superusers too (finance tests).
+    transaction = TransactionFactory(event=event_a, category=category, status="draft")
     activity = ActivityFactory(event=event_a, location=location)
     activity.transactions.add(transaction)
     return {"category": category, "location": location, "transaction": transaction, "activity": activity}
@@ -188,3 +189,29 @@ def test_admin_unarchive(client, owner, event_a):
 
     event_a.refresh_from_db()
     assert event_a.archived_at is None
+
+
+def test_an_archived_event_goes_with_every_kind_of_finance_record(settings, tmp_path):
+    """The demo's books hold one of everything (accounts, transfers, a cash count, approvals, a
+    budget, parties, pledges): archived, the event is deleted with all of it and nothing else."""
+    from django.core.management import call_command
+
+    from finance.models import Account, Approval, BudgetLine, CashCount, Party, Pledge, Transfer
+    from organizers.demo import DEMO_SLUG
+
+    settings.DEBUG = True
+    settings.MEDIA_ROOT = tmp_path
+    call_command("load_demo", stdout=None)
+    event = Event.objects.get(slug=DEMO_SLUG)
+    kept = Event.objects.create(name="Other", slug="other", start_date=event.start_date, end_date=event.end_date)
+    with pytest.raises(ProtectedError):
+        delete_event(event)
+
+    archive_event(event)
+    delete_event(event)
+
+    ledger = (Transaction, Account, Approval, BudgetLine, CashCount, Category, Party, Pledge, Transfer)
+    assert {model.__name__: model.objects.count() for model in ledger} == dict.fromkeys(
+        (model.__name__ for model in ledger), 0
+    )
+    assert list(Event.objects.all()) == [kept]

@@ -44,16 +44,16 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 test-sqlite: install
-	DATABASE_URL= $(VENV)/bin/pytest
+	DATABASE_URL= $(VENV)/bin/pytest --durations=10
 
 # A throwaway SecantusDB server, or the MongoDB that MONGODB_TEST_URI names. The deploy tests
 # touch none of the suite's databases (their app runs on its own SQLite file), so the SQLite pass
 # alone runs them: running them twice would only double their minute.
 test-mongo: install
 	if [ -n "$$MONGODB_TEST_URI" ]; then \
-		DATABASE_URL="$$MONGODB_TEST_URI" $(VENV)/bin/pytest -m "not deploy"; \
+		DATABASE_URL="$$MONGODB_TEST_URI" $(VENV)/bin/pytest -m "not deploy" --durations=10; \
 	else \
-		$(PY) devtools/mongo.py -- $(VENV)/bin/pytest -m "not deploy"; \
+		$(PY) devtools/mongo.py -- $(VENV)/bin/pytest -m "not deploy" --durations=10; \
 	fi
 
 # Our apps' migrations (the same files serve both stores).

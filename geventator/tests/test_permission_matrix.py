@@ -15,11 +15,18 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import pytest
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 ROLES = ["anonymous", "viewer", "organizer", "treasurer", "owner", "outsider", "superuser"]
+# On MongoDB a request costs several times more. What the store decides (which event's rows a user's
+# queries find) is the same for every role of an event, so the MongoDB pass asks every route as the
+# lowest and highest role, the other event's owner and anonymous; the role ranks in between are
+# plain Python, checked by the SQLite pass. The summary line says how many roles ran.
+ON_MONGODB = settings.DATABASES["default"]["ENGINE"] == "django_mongodb_backend"
+ROLES_RUN = ["anonymous", "viewer", "owner", "outsider"] if ON_MONGODB else ROLES
 EVENT_ROLES = ["viewer", "organizer", "treasurer", "owner"]
 RANK = {role: rank for rank, role in enumerate(EVENT_ROLES)}
 SCOPES = ("a", "b")  # the object belongs to event A (the roles' own) or event B (the outsider's)
@@ -597,7 +604,7 @@ def test_each_role_gets_the_expected_status(group, record_property):
         for case in expected_cases:
             scopes = SCOPES if case.target in SCOPED_TARGETS else (None,)
             for scope in scopes:
-                for role in ROLES:
+                for role in ROLES_RUN:
                     url = objects.url(key, case.target, scope)
                     request = getattr(clients[role], case.method)
                     body = _body(case.data, objects)

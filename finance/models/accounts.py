@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rules.contrib.models import RulesModel
 
-from finance.models.fields import MoneyField, money_precision_error
+from finance.models.fields import ActorField, MoneyField, money_precision_error
 from organizers import rules as perms
 from organizers.models import Event
 from organizers.scoping import EventScopedManager
@@ -121,34 +121,10 @@ class Transfer(RulesModel):
     status = models.CharField(
         _("status"), max_length=16, choices=TransferStatus.choices, default=TransferStatus.PENDING
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-        verbose_name=_("created by"),
-    )
-    sent_confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-        verbose_name=_("sending side confirmed by"),
-    )
+    created_by = ActorField(_("created by"))
+    sent_confirmed_by = ActorField(_("sending side confirmed by"))
     sent_confirmed_at = models.DateTimeField(_("sending side confirmed at"), null=True, blank=True, editable=False)
-    received_confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-        verbose_name=_("receiving side confirmed by"),
-    )
+    received_confirmed_by = ActorField(_("receiving side confirmed by"))
     received_confirmed_at = models.DateTimeField(
         _("receiving side confirmed at"), null=True, blank=True, editable=False
     )
@@ -214,24 +190,8 @@ class CashCount(RulesModel):
     expected_amount = MoneyField(_("expected amount"), editable=False, default=Decimal(0))
     status = models.CharField(_("status"), max_length=16, choices=CountStatus.choices, default=CountStatus.PENDING)
     reason = models.TextField(_("reason"), blank=True, help_text=_("Why the counted amount differs, if it does."))
-    counted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-        verbose_name=_("counted by"),
-    )
-    confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-        verbose_name=_("confirmed by"),
-    )
+    counted_by = ActorField(_("counted by"))
+    confirmed_by = ActorField(_("confirmed by"))
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True, editable=False)
     adjustment = models.OneToOneField(
         "finance.Transaction",

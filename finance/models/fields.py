@@ -17,6 +17,22 @@ def MoneyField(verbose_name, **kwargs) -> models.DecimalField:  # noqa: N802 - r
     return models.DecimalField(verbose_name, max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, **kwargs)
 
 
+def ActorField(verbose_name) -> models.ForeignKey:  # noqa: N802 - reads like a field class
+    """Who did a step (created, confirmed, paid...): set by the code, never by a form; a person who
+    did something in the ledger cannot be deleted (PROTECT)."""
+    from django.conf import settings
+
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=verbose_name,
+    )
+
+
 def money_precision_error(amount: Decimal | None, currency: str):
     """The error message when amount has more decimals than currency's minor unit, else None."""
     from django.core.exceptions import ValidationError

@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rules.contrib.models import RulesModel
 
-from finance.models.fields import MoneyField, money_precision_error
+from finance.models.fields import ActorField, MoneyField, money_precision_error
 from geventator.currencies import active_currencies, quantize, validate_currency
 from geventator.db import run_atomically
 from organizers import rules as perms
@@ -192,57 +192,17 @@ class Transaction(RulesModel):
     )
     # Workflow: who did each step and when (approvals themselves are Approval rows).
     approval_count = models.PositiveSmallIntegerField(_("approvals"), default=0, editable=False)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-        verbose_name=_("submitted by"),
-    )
+    submitted_by = ActorField(_("submitted by"))
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, editable=False)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True, editable=False)
-    paid_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-        verbose_name=_("marked paid by"),
-    )
+    paid_by = ActorField(_("marked paid by"))
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True, editable=False)
-    rejected_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-        verbose_name=_("rejected by"),
-    )
+    rejected_by = ActorField(_("rejected by"))
     rejected_at = models.DateTimeField(_("rejected at"), null=True, blank=True, editable=False)
     rejection_reason = models.TextField(_("rejection reason"), blank=True, editable=False)
-    budget_override_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-        verbose_name=_("budget overrun allowed by"),
-    )
+    budget_override_by = ActorField(_("budget overrun allowed by"))
     budget_override_reason = models.TextField(_("budget overrun reason"), blank=True, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-        verbose_name=_("created by"),
-    )
+    created_by = ActorField(_("created by"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

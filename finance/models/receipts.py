@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.signals import post_delete
@@ -12,6 +11,7 @@ from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from rules.contrib.models import RulesModel
 
+from finance.models.fields import ActorField
 from organizers import rules as perms
 from organizers.scoping import EventScopedManager
 
@@ -35,15 +35,7 @@ class Receipt(RulesModel):
     original_name = models.CharField(_("original name"), max_length=255, editable=False)
     content_type = models.CharField(_("content type"), max_length=100, editable=False)
     size = models.PositiveIntegerField(_("size in bytes"), editable=False)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-        verbose_name=_("uploaded by"),
-    )
+    uploaded_by = ActorField(_("uploaded by"))
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     objects = EventScopedManager()

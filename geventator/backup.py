@@ -21,13 +21,14 @@ import io
 import json
 import tarfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core import serializers
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.db.models import QuerySet
 
@@ -73,6 +74,16 @@ HISTORY_MODELS = [
 MODELS += HISTORY_MODELS
 # Keys of Django's contrib models differ between stores (integers, ObjectIds): not portable.
 SKIPPED_FIELDS = {"organizers.Organizer": {"groups", "user_permissions"}}
+
+
+class _ExactEncoder(DjangoJSONEncoder):
+    """Django's JSON encoder cuts times to milliseconds; a backup must give back what was stored
+    (SQLite keeps microseconds), so times keep every digit."""
+
+    def default(self, o):
+        if isinstance(o, datetime | time):
+            return o.isoformat()
+        return super().default(o)
 
 
 class BackupError(Exception):
@@ -137,12 +148,12 @@ def _querysets(event_slug: str | None) -> dict[str, QuerySet]:
 
 
 def _lines(label: str, queryset: QuerySet, strip_credentials: bool) -> list[str]:
-    rows = json.loads(serializers.serialize("json", queryset, fields=_fields(label)))
+    rows = serializers.serialize("python", queryset, fields=_fields(label))
     if strip_credentials and label == "organizers.Organizer":
         for row in rows:
             row["fields"]["password"] = make_password(None)  # unusable
             row["fields"]["is_superuser"] = False
-    return [json.dumps(row, ensure_ascii=False, sort_keys=True) for row in rows]
+    return [json.dumps(row, cls=_ExactEncoder, ensure_ascii=False, sort_keys=True) for row in rows]
 
 
 def balances() -> dict[str, dict[str, str]]:

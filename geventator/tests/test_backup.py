@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import tarfile
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -74,6 +74,22 @@ def test_full_backup_restores_identical_data_and_balances(ledgers, tmp_path):
     assert after["summaries"] == before["summaries"]
     assert before["data"]["finance.Transaction"]  # the comparison covered real records
     print(f"\nBackup round trip: {sum(len(rows) for rows in after['data'].values())} records, balances equal")
+
+
+def test_restore_gives_back_times_to_the_stored_precision(ledgers, tmp_path):
+    # Django's JSON serializer cuts times to milliseconds, and writes 10:00:00.000500 as ".000":
+    # after a round trip that lost time read back as 10:00:00 and the records differed.
+    people = apps.get_model("organizers.Organizer").objects
+    for username, microsecond in [("oscar_organizer", 500), ("vera_viewer", 123456)]:
+        people.filter(username=username).update(date_joined=datetime(2026, 6, 1, 10, 0, 0, microsecond, tzinfo=UTC))
+    stored = dict(people.values_list("username", "date_joined"))
+    archive = tmp_path / "all.tar.gz"
+    backups.backup(archive)
+    wipe()
+
+    backups.restore(archive)
+
+    assert dict(people.values_list("username", "date_joined")) == stored
 
 
 def test_manifest_holds_version_counts_and_balances(ledgers, tmp_path):

@@ -7,6 +7,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements/base.txt requirements/dev.txt | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Test processes per pass (pytest-xdist); on MongoDB each gets a SecantusDB server of its own.
+WORKERS ?= 2
+PYTEST := $(VENV)/bin/pytest -n $(WORKERS) --dist loadgroup --durations=10
 
 .PHONY: install run serve run-mongo test lint test-sqlite test-mongo mongo-migrations migrations
 
@@ -44,16 +47,16 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 test-sqlite: install
-	DATABASE_URL= $(VENV)/bin/pytest --durations=10
+	DATABASE_URL= $(PYTEST)
 
 # A throwaway SecantusDB server, or the MongoDB that MONGODB_TEST_URI names. The deploy tests
 # touch none of the suite's databases (their app runs on its own SQLite file), so the SQLite pass
 # alone runs them: running them twice would only double their minute.
 test-mongo: install
 	if [ -n "$$MONGODB_TEST_URI" ]; then \
-		DATABASE_URL="$$MONGODB_TEST_URI" $(VENV)/bin/pytest -m "not deploy" --durations=10; \
+		DATABASE_URL="$$MONGODB_TEST_URI" $(PYTEST) -m "not deploy"; \
 	else \
-		$(PY) devtools/mongo.py -- $(VENV)/bin/pytest -m "not deploy" --durations=10; \
+		$(PY) devtools/mongo.py --servers $(WORKERS) -- $(PYTEST) -m "not deploy"; \
 	fi
 
 # Our apps' migrations (the same files serve both stores).

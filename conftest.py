@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.db import connections
 from django.test import testcases
@@ -29,6 +31,53 @@ def pytest_configure(config: pytest.Config) -> None:
 
     if settings.DATABASES["default"]["ENGINE"] == "django_mongodb_backend":
         testcases.TransactionTestCase._fixture_teardown = _empty_mongodb_collections
+
+
+# --- Figures in the run's output -------------------------------------------------------------------
+# Tests that measure (requests, cases, failures, records) report one line each. The line travels in
+# the test's report, so it reaches the summary from parallel workers (pytest-xdist) too, and is
+# shown whether the test passed or failed.
+FIGURE = "figure"
+
+
+@pytest.fixture
+def report_figure(request):
+    return lambda line: request.node.user_properties.append((FIGURE, line))
+
+
+def reported(terminalreporter: pytest.TerminalReporter, name: str) -> list:
+    """The values a run's tests recorded under ``name`` (user_properties), in test order."""
+    reports = [
+        report
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if getattr(report, "when", None) == "call"
+    ]
+    reports.sort(key=lambda report: report.nodeid)
+    return [value for report in reports for key, value in report.user_properties if key == name]
+
+
+@pytest.hookimpl(tryfirst=True)  # the section's header before other conftests' figure lines
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    lines = reported(terminalreporter, FIGURE)
+    if lines:
+        terminalreporter.section("figures")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, request):
+    """Parallel workers on MongoDB each use a server of their own when several were started
+    (``devtools/mongo.py --servers N``): one SecantusDB process answers one request at a time, so
+    workers sharing it would mostly wait for each other."""
+    from django.conf import settings
+
+    uris = [uri for uri in os.environ.get("SECANTUS_URIS", "").split(",") if uri]
+    worker = getattr(request.config, "workerinput", {}).get("workerid", "")
+    if settings.DATABASES["default"]["ENGINE"] == "django_mongodb_backend" and worker and len(uris) > 1:
+        settings.DATABASES["default"]["HOST"] = uris[int(worker.removeprefix("gw")) % len(uris)]
+        connections["default"].close()
 
 
 def pytest_report_header(config: pytest.Config) -> str:

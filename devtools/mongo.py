@@ -1,14 +1,19 @@
 """Run a command against a local SecantusDB server (a MongoDB-compatible server from PyPI).
 
-    python devtools/mongo.py [--storage DIR|:memory:] [--db NAME] -- COMMAND [ARGS...]
+    python devtools/mongo.py [--storage DIR|:memory:] [--db NAME] [--servers N] -- COMMAND [ARGS...]
 
 Starts the server on a free loopback port (with the fix in devtools/secantusd.py), runs COMMAND
 with DATABASE_URL pointing at it, stops the server and exits with COMMAND's status.
+
+``--servers N`` (throwaway stores only) starts N servers and also passes all their URIs in
+SECANTUS_URIS (comma-separated): the test suite's parallel workers take one each (conftest.py),
+since one SecantusDB process answers one request at a time.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import socket
 import subprocess
@@ -82,15 +87,21 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--storage", default=":memory:", help="data folder, or :memory: (default)")
     parser.add_argument("--db", default="geventator", help="database name (default: geventator)")
+    parser.add_argument("--servers", type=int, default=1, help="how many servers (default: 1)")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         parser.error("give a command after --")
-    with secantus_server(args.storage, args.db) as uri:
-        print(f"SecantusDB ready at {uri}", flush=True)
+    if args.servers < 1 or (args.servers > 1 and args.storage != ":memory:"):
+        parser.error("--servers: at least 1, and more than 1 only with the :memory: store")
+    with contextlib.ExitStack() as servers:
+        uris = [servers.enter_context(secantus_server(args.storage, args.db)) for _ in range(args.servers)]
+        print(f"SecantusDB ready at {', '.join(uris)}", flush=True)
         try:
-            return subprocess.call(command, env={**os.environ, "DATABASE_URL": uri})
+            return subprocess.call(
+                command, env={**os.environ, "DATABASE_URL": uris[0], "SECANTUS_URIS": ",".join(uris)}
+            )
         except KeyboardInterrupt:
             return 130
 

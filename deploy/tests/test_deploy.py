@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.deploy
+# One worker runs them all when the suite runs in parallel: the install fixture is set up once.
+pytestmark = [pytest.mark.deploy, pytest.mark.xdist_group("deploy")]
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"

@@ -28,8 +28,6 @@ from organizers.factories import EventFactory, OrganizerFactory
 
 pytestmark = pytest.mark.django_db
 
-ON_MONGODB = connection.vendor == "mongodb"
-
 
 def balances(event) -> dict[str, Decimal]:
     return {b.name: b.balance for b in account_balances(event)}
@@ -258,7 +256,7 @@ def ledgers(draw):
 
 
 @settings(
-    max_examples=15 if ON_MONGODB else 40,
+    max_examples=40,
     deadline=None,
     database=None,
     derandomize=True,

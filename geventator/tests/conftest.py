@@ -6,10 +6,16 @@ import pytest
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    from geventator.tests.test_permission_matrix import FIGURES, ROLES
+    from conftest import reported
+    from geventator.tests.test_permission_matrix import ROLES
 
-    if FIGURES["cases"]:
+    routes = reported(terminalreporter, "permission_routes")
+    groups = reported(terminalreporter, "permission_matrix")
+    if groups:
+        keys = {key for group in groups for key in group["keys"]}
+        roles = {role for group in groups for role in group["roles"]}
+        cases = sum(group["cases"] for group in groups)
         terminalreporter.write_line(
-            f"Permission matrix: {len(FIGURES['keys'])} route names ({FIGURES['routes'] or '?'} URL patterns) "
-            f"× {len(FIGURES['roles'])} of {len(ROLES)} roles × own/foreign event: {FIGURES['cases']} requests checked"
+            f"Permission matrix: {len(keys)} route names ({routes[0] if routes else '?'} URL patterns) "
+            f"× {len(roles)} of {len(ROLES)} roles × own/foreign event: {cases} requests checked"
         )

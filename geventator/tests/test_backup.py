@@ -61,7 +61,7 @@ def wipe() -> None:
         model.objects.all().delete()
 
 
-def test_full_backup_restores_identical_data_and_balances(ledgers, tmp_path):
+def test_full_backup_restores_identical_data_and_balances(ledgers, tmp_path, report_figure):
     archive = tmp_path / "all.tar.gz"
     call_command("backup", str(archive))
     before = snapshot()
@@ -73,7 +73,7 @@ def test_full_backup_restores_identical_data_and_balances(ledgers, tmp_path):
     assert after["data"] == before["data"]
     assert after["summaries"] == before["summaries"]
     assert before["data"]["finance.Transaction"]  # the comparison covered real records
-    print(f"\nBackup round trip: {sum(len(rows) for rows in after['data'].values())} records, balances equal")
+    report_figure(f"Backup round trip: {sum(len(rows) for rows in after['data'].values())} records, balances equal")
 
 
 def test_restore_gives_back_times_to_the_stored_precision(ledgers, tmp_path):

@@ -40,28 +40,28 @@ def assert_nothing_lost(figures: dict) -> None:
     assert figures["problems"] == []
 
 
-def concurrent_writers_on_sqlite_lose_nothing():
+def concurrent_writers_on_sqlite_lose_nothing(report_figure):
     workdir = Path(tempfile.mkdtemp(prefix="geventator-load-"))
     try:
         figures = load_sqlite(workdir, CLIENTS, SQLITE_WRITES, workers=4)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
-    print("\n" + report("SQLite", CLIENTS, SQLITE_WRITES, figures))
+    report_figure(report("SQLite", CLIENTS, SQLITE_WRITES, figures))
     assert figures["operations"] == CLIENTS * SQLITE_WRITES
     assert_nothing_lost(figures)
 
 
-def concurrent_writers_on_mongodb_lose_nothing():
+def concurrent_writers_on_mongodb_lose_nothing(report_figure):
     figures = load_mongodb(CLIENTS, MONGODB_WRITES, workers=3)
 
-    print("\n" + report("MongoDB", CLIENTS, MONGODB_WRITES, figures))
+    report_figure(report("MongoDB", CLIENTS, MONGODB_WRITES, figures))
     assert figures["operations"] == CLIENTS * MONGODB_WRITES
     assert_nothing_lost(figures)
 
 
-def test_concurrent_writers_lose_nothing():
+def test_concurrent_writers_lose_nothing(report_figure):
     if settings.USES_MONGODB:
-        concurrent_writers_on_mongodb_lose_nothing()
+        concurrent_writers_on_mongodb_lose_nothing(report_figure)
     else:
-        concurrent_writers_on_sqlite_lose_nothing()
+        concurrent_writers_on_sqlite_lose_nothing(report_figure)

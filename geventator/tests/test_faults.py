@@ -116,7 +116,7 @@ def test_view_that_loses_the_store_answers_503(client, superuser, monkeypatch, p
         assert response["Content-Type"].startswith("text/plain")
 
 
-def sqlite_file_made_unwritable_answers_503_on_writes_and_recovers(workdir: Path) -> None:
+def sqlite_file_made_unwritable_answers_503_on_writes_and_recovers(workdir: Path, report_figure) -> None:
     database = workdir / "app.sqlite3"
     env = app_env(f"sqlite:///{database}")
     seed = migrate_and_seed(env)
@@ -133,7 +133,7 @@ def sqlite_file_made_unwritable_answers_503_on_writes_and_recovers(workdir: Path
         after = call(base, "POST", "/api/transactions/", seed["token"], transaction(seed, "after"))[0]
         stored, events = descriptions(base, seed), slugs(base, seed)
 
-    print(f"\nSQLite fault: write during fault -> {refused[0]}, reads during fault -> 200")
+    report_figure(f"SQLite fault: write during fault -> {refused[0]}, reads during fault -> 200")
     assert before == 201
     assert refused[0] == 503 and "unavailable" in refused[1]["detail"]
     assert refused_event[0] == 503
@@ -143,7 +143,7 @@ def sqlite_file_made_unwritable_answers_503_on_writes_and_recovers(workdir: Path
     assert events == ["load"]  # the event refused during the fault left no half (event without owner)
 
 
-def mongodb_server_gone_answers_503_and_the_app_recovers_without_restart(workdir: Path) -> None:
+def mongodb_server_gone_answers_503_and_the_app_recovers_without_restart(workdir: Path, report_figure) -> None:
     port = free_port()
     storage = str(workdir / "secantus")
     uri = f"mongodb://127.0.0.1:{port}/faults?directConnection=true&serverSelectionTimeoutMS=1500"
@@ -162,7 +162,7 @@ def mongodb_server_gone_answers_503_and_the_app_recovers_without_restart(workdir
             after = call(base, "POST", "/api/transactions/", seed["token"], transaction(seed, "after"))[0]
             stored, events = descriptions(base, seed), slugs(base, seed)
 
-    print(f"\nMongoDB fault: requests while the server is down -> {refused[0]}, {refused_read[0]}")
+    report_figure(f"MongoDB fault: requests while the server is down -> {refused[0]}, {refused_read[0]}")
     assert before == 201
     assert refused[0] == 503 and "unavailable" in refused[1]["detail"]
     assert refused_event[0] == 503
@@ -173,8 +173,8 @@ def mongodb_server_gone_answers_503_and_the_app_recovers_without_restart(workdir
     assert events == ["load"]
 
 
-def test_store_fault_answers_503_and_the_app_recovers(workdir):
+def test_store_fault_answers_503_and_the_app_recovers(workdir, report_figure):
     if settings.USES_MONGODB:
-        mongodb_server_gone_answers_503_and_the_app_recovers_without_restart(workdir)
+        mongodb_server_gone_answers_503_and_the_app_recovers_without_restart(workdir, report_figure)
     else:
-        sqlite_file_made_unwritable_answers_503_on_writes_and_recovers(workdir)
+        sqlite_file_made_unwritable_answers_503_on_writes_and_recovers(workdir, report_figure)

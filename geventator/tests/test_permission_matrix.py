@@ -15,24 +15,14 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import pytest
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 ROLES = ["anonymous", "viewer", "organizer", "treasurer", "owner", "outsider", "superuser"]
-# On MongoDB a request costs several times more. What the store decides (which event's rows a user's
-# queries find) is the same for every role of an event, so the MongoDB pass asks every route as the
-# lowest and highest role, the other event's owner and anonymous; the role ranks in between are
-# plain Python, checked by the SQLite pass. The summary line says how many roles ran.
-ON_MONGODB = settings.DATABASES["default"]["ENGINE"] == "django_mongodb_backend"
-ROLES_RUN = ["anonymous", "viewer", "owner", "outsider"] if ON_MONGODB else ROLES
 EVENT_ROLES = ["viewer", "organizer", "treasurer", "owner"]
 RANK = {role: rank for rank, role in enumerate(EVENT_ROLES)}
 SCOPES = ("a", "b")  # the object belongs to event A (the roles' own) or event B (the outsider's)
-
-# Figures for the summary line (conftest.py of this folder prints them at the end of the run).
-FIGURES = {"routes": 0, "cases": 0, "keys": set(), "roles": set()}
 
 
 # --- Expected answers ------------------------------------------------------------------------------
@@ -384,14 +374,15 @@ def route_keys(resolver: URLResolver | None = None, namespace: str = "") -> Iter
             yield f"{namespace}<unnamed {route}>", route
 
 
-def test_every_route_has_an_expectation():
+def test_every_route_has_an_expectation(record_property):
     routes = list(route_keys())
     missing = sorted({key for key, _route in routes if key not in EXPECTED})
     stale = sorted(set(EXPECTED) - {key for key, _route in routes})
 
     assert not missing, f"Routes without an expected status per role (add them to EXPECTED): {missing}"
     assert not stale, f"EXPECTED names routes that no longer exist: {stale}"
-    FIGURES["routes"] = len(routes)
+    # Figures for the summary line (this folder's conftest.py prints them at the end of the run).
+    record_property("permission_routes", len(routes))
 
 
 # --- The objects each case asks about -----------------------------------------------------------------
@@ -597,6 +588,7 @@ def test_each_role_gets_the_expected_status(group, record_property):
     objects = Objects()
     clients = {role: _client(objects, role) for role in ROLES}
     mismatches, cases = [], 0
+    keys, roles = set(), set()
 
     for key, expected_cases in EXPECTED.items():
         if group_of(key) != group:
@@ -604,7 +596,7 @@ def test_each_role_gets_the_expected_status(group, record_property):
         for case in expected_cases:
             scopes = SCOPES if case.target in SCOPED_TARGETS else (None,)
             for scope in scopes:
-                for role in ROLES_RUN:
+                for role in ROLES:
                     url = objects.url(key, case.target, scope)
                     request = getattr(clients[role], case.method)
                     body = _body(case.data, objects)
@@ -613,16 +605,15 @@ def test_each_role_gets_the_expected_status(group, record_property):
                         clients[role] = _client(objects, role)
                     expected = case.policy(role, scope)
                     cases += 1
-                    FIGURES["keys"].add(key)
-                    FIGURES["roles"].add(role)
+                    keys.add(key)
+                    roles.add(role)
                     if response.status_code != expected:
                         where = f" ({'own' if scope == 'a' else 'foreign'} event {scope.upper()})" if scope else ""
                         mismatches.append(
                             f"{case.method.upper()} {url} [{key}] as {role}{where}: "
                             f"{response.status_code}, expected {expected}"
                         )
-    FIGURES["cases"] += cases
-    record_property("permission_cases", cases)
+    record_property("permission_matrix", {"keys": sorted(keys), "roles": sorted(roles), "cases": cases})
 
     assert cases, f"no case in group {group}"
     assert not mismatches, "\n".join(mismatches)

@@ -170,7 +170,7 @@ class Activity(RulesModel):
     @staticmethod
     def validate_responsible(event: Event, organizers) -> None:
         """Responsible organizers must be members of the activity's event (admin and API call this)."""
-        member_ids = set(event.memberships.values_list("organizer_id", flat=True))
+        member_ids = set(event.memberships.order_by().values_list("organizer_id", flat=True))
         outsiders = [str(o) for o in organizers if o.pk not in member_ids]
         if outsiders:
             raise ValidationError(

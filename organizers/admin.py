@@ -43,8 +43,7 @@ class OrganizerAdmin(AtomicAdminMixin, UserAdmin):
             return queryset
         if self._owner_picks_new_member(request):
             return queryset.filter(is_active=True)
-        co_members = Membership.objects.filter(event_id__in=list(perms.roles_for(request.user)))
-        return queryset.filter(pk__in=list(co_members.values_list("organizer_id", flat=True).distinct()))
+        return queryset.filter(pk__in=list(perms.fellow_member_ids(request.user)))
 
     @staticmethod
     def _owner_picks_new_member(request: HttpRequest) -> bool:

@@ -24,9 +24,27 @@ def roles_for(user) -> dict[UUID, str]:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
         membership = apps.get_model("organizers", "Membership")
-        cached = dict(membership.objects.filter(organizer_id=user.pk).values_list("event_id", "role"))
+        # order_by(): Membership's default order joins events and organizers, which this needs not
+        # (on MongoDB the joins would run over every membership before the filter, each request).
+        cached = dict(membership.objects.filter(organizer_id=user.pk).order_by().values_list("event_id", "role"))
         setattr(user, _CACHE_ATTR, cached)
     return cached
+
+
+def fellow_member_ids(user) -> set[UUID]:
+    """Ids of the organizers who share an event with the user (the user too)."""
+    membership = apps.get_model("organizers", "Membership")
+    rows = membership.objects.filter(event_id__in=list(roles_for(user))).order_by()  # no joins (see above)
+    return set(rows.values_list("organizer_id", flat=True))
+
+
+def fellow_organizers(user):
+    """Organizers the user may name (account holder, budget line owner, responsible): anyone for a
+    superuser, otherwise those who share an event with the user."""
+    organizer = apps.get_model("organizers", "Organizer")
+    if user.is_superuser:
+        return organizer.objects.all()
+    return organizer.objects.filter(pk__in=list(fellow_member_ids(user)))
 
 
 def forget_roles(user) -> None:

@@ -14,7 +14,7 @@ from activities.models import Activity, Location
 from finance.models import BudgetLine, Transaction
 from organizers import rules as perms
 from organizers.api.base import EventScopedSerializer, ScopedRelatedField
-from organizers.models import Membership, Organizer
+from organizers.models import Organizer
 
 
 class LocationSerializer(EventScopedSerializer):
@@ -49,13 +49,8 @@ class FellowOrganizerField(serializers.PrimaryKeyRelatedField):
     (the "not a member" message names the person, so it must not answer for strangers)."""
 
     def get_queryset(self):
-        user = self.context["request"].user
-        if user.is_superuser:
-            return Organizer.objects.all()
         # Two plain queries rather than a join with distinct(): the same shape on both stores.
-        my_events = list(perms.roles_for(user))
-        fellows = Membership.objects.filter(event_id__in=my_events).values_list("organizer_id", flat=True)
-        return Organizer.objects.filter(pk__in=list(fellows))
+        return perms.fellow_organizers(self.context["request"].user)
 
 
 TIME_HELP = _(

@@ -23,17 +23,12 @@ from finance.services.balances import balance_of, balances_of
 from geventator.currencies import format_money
 from organizers import rules as perms
 from organizers.admin_mixins import EventScopedAdmin, event_or_404, scoped_list_filter
-from organizers.models import Event, Membership, Organizer
+from organizers.models import Event, Membership
 
 
 def _members_of_users_events(request: HttpRequest):
     """Organizers the user may name as a holder: members of the user's own events."""
-    if request.user.is_superuser:
-        return Organizer.objects.all()
-    ids = Membership.objects.filter(event_id__in=list(perms.roles_for(request.user))).values_list(
-        "organizer_id", flat=True
-    )
-    return Organizer.objects.filter(pk__in=list(ids))
+    return perms.fellow_organizers(request.user)
 
 
 def _errors(exc: Exception) -> str:

@@ -47,10 +47,8 @@ class BudgetLineAdmin(EventScopedAdmin):
         if db_field.name == "owner" and field is not None and not request.user.is_superuser:
             # Members of the user's events (the model checks the line's own event); nobody else.
             from organizers import rules as perms
-            from organizers.models import Membership
 
-            members = Membership.objects.filter(event_id__in=list(perms.roles_for(request.user)))
-            field.queryset = field.queryset.filter(pk__in=list(set(members.values_list("organizer_id", flat=True))))
+            field.queryset = field.queryset.filter(pk__in=list(perms.fellow_member_ids(request.user)))
         return field
 
     @staticmethod

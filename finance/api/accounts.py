@@ -33,7 +33,7 @@ from finance.services.balances import balance_of, balances_of, event_balances
 from geventator.currencies import quantize
 from organizers import rules as perms
 from organizers.api.base import EventScopedSerializer, EventScopedViewSet, ScopedRelatedField, visible_event
-from organizers.models import Event, Membership, Organizer
+from organizers.models import Event, Membership
 
 
 def Money(**kwargs) -> serializers.DecimalField:  # noqa: N802 - reads like a field class
@@ -53,13 +53,7 @@ class HolderField(serializers.PrimaryKeyRelatedField):
     """An organizer who belongs to one of the requesting user's events (others are "not found")."""
 
     def get_queryset(self):
-        user = self.context["request"].user
-        if user.is_superuser:
-            return Organizer.objects.all()
-        members = Membership.objects.filter(event_id__in=list(perms.roles_for(user))).values_list(
-            "organizer_id", flat=True
-        )
-        return Organizer.objects.filter(pk__in=list(members))
+        return perms.fellow_organizers(self.context["request"].user)
 
 
 class AccountSerializer(EventScopedSerializer):

@@ -14,7 +14,6 @@ from finance.models import BudgetLine, Category, Direction
 from finance.services.budgets import budget_vs_actual
 from organizers import rules as perms
 from organizers.api.base import EventScopedSerializer, EventScopedViewSet, ScopedRelatedField, visible_event
-from organizers.models import Membership, Organizer
 
 
 class LineOwnerField(serializers.PrimaryKeyRelatedField):
@@ -22,13 +21,7 @@ class LineOwnerField(serializers.PrimaryKeyRelatedField):
     then checks they are an organizer or more of the line's event."""
 
     def get_queryset(self):
-        user = self.context["request"].user
-        if user.is_superuser:
-            return Organizer.objects.all()
-        members = Membership.objects.filter(event_id__in=list(perms.roles_for(user))).values_list(
-            "organizer_id", flat=True
-        )
-        return Organizer.objects.filter(pk__in=list(set(members)))
+        return perms.fellow_organizers(self.context["request"].user)
 
 
 class BudgetLineSerializer(EventScopedSerializer):

@@ -35,7 +35,10 @@ from django.db.models import QuerySet
 from geventator.db import run_atomically
 
 FORMAT = "geventator-backup"
-VERSION = 1
+# 2: the ledger in depth (accounts, approvals, transfers, budgets, pledges, receipts, history).
+# Version 1 archives lack those records and their transactions have no account: they restore only
+# into the GEventator that wrote them (then migrate, and back up again).
+VERSION = 2
 # Restore order: every record after what it refers to.
 MODELS = [
     "organizers.Organizer",
@@ -222,8 +225,13 @@ def read_manifest(tar: tarfile.TarFile) -> Manifest:
         manifest = json.loads(tar.extractfile("manifest.json").read())
     except (KeyError, AttributeError, ValueError) as exc:
         raise BackupError("Not a GEventator backup: manifest.json is missing or unreadable.") from exc
-    if manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
-        raise BackupError(f"Unsupported backup format {manifest.get('format')} {manifest.get('version')}.")
+    if manifest.get("format") != FORMAT:
+        raise BackupError(f"Not a GEventator backup: format {manifest.get('format')!r}.")
+    if manifest.get("version") != VERSION:
+        raise BackupError(
+            f"This backup has format version {manifest.get('version')}; this GEventator restores version "
+            f"{VERSION}. Restore it with the GEventator version that wrote it, migrate, and back up again."
+        )
     return Manifest(manifest)
 
 

@@ -121,6 +121,9 @@ class TransactionAdmin(TransactionWorkflowAdminMixin, LedgerToolsAdminMixin, Eve
             # Not the model's 1: a foreign amount left at a made-up rate would convert 1:1. Empty
             # is read as 1 for the base currency and refused ("give the rate") for another.
             field.initial = None
+        if db_field.name == "pledge" and field is not None:
+            # A pledge is named with its party: read the parties with the pledges, not one per option.
+            field.queryset = field.queryset.select_related("party")
         return field
 
     def save_model(self, request: HttpRequest, obj: Transaction, form, change: bool) -> None:

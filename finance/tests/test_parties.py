@@ -561,3 +561,17 @@ def test_another_events_pledge_is_not_found_in_the_admin(client, owner, event_b)
 
     assert_not_found(client.get(admin_url(theirs, "change")))
     assert_not_found(client.get(admin_url(theirs.party, "change")))
+
+
+def test_transaction_form_lists_pledges_without_a_query_per_pledge(client, treasurer, sponsors, event_a):
+    client.force_login(treasurer)
+    client.get(admin_url(Transaction, "add"))  # warm up: roles and content types cached alike
+    with CaptureQueriesContext(connection) as few:
+        page = client.get(admin_url(Transaction, "add"))
+    for number in range(5):
+        PledgeFactory(event=event_a, party=PartyFactory(event=event_a, name=f"Extra {number}"))
+    with CaptureQueriesContext(connection) as many:
+        more = client.get(admin_url(Transaction, "add"))
+
+    assert "Acme" in page.content.decode() and "Extra 4" in more.content.decode()
+    assert len(many.captured_queries) == len(few.captured_queries)

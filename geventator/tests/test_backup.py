@@ -99,7 +99,7 @@ def test_manifest_holds_version_counts_and_balances(ledgers, tmp_path):
     with tarfile.open(archive) as tar:
         manifest = json.loads(tar.extractfile("manifest.json").read())
 
-    assert (manifest["format"], manifest["version"], manifest["scope"]) == ("geventator-backup", 1, "all")
+    assert (manifest["format"], manifest["version"], manifest["scope"]) == ("geventator-backup", 2, "all")
     assert manifest["counts"]["finance.Transaction"] == 4
     assert manifest["balances"]["festival-a"] == {
         "currency": "EUR",
@@ -142,6 +142,17 @@ def test_one_event_backup_holds_that_event_and_its_people_without_passwords(ledg
     assert sorted(p.username for p in people) == ["olivia_owner", "oscar_organizer", "tomas_treasurer", "vera_viewer"]
     assert not any(p.has_usable_password() for p in people)
     assert event_summary(Event.objects.get()).balance == Decimal("1134.57")
+
+
+def test_restore_refuses_an_archive_of_an_older_format_by_name(db, tmp_path):
+    archive = tmp_path / "old.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        backups._add(tar, "manifest.json", json.dumps({"format": "geventator-backup", "version": 1}).encode())
+
+    with pytest.raises(CommandError, match="format version 1; this GEventator restores version 2"):
+        call_command("restore", str(archive))
+
+    assert not Event.objects.exists()
 
 
 def test_backup_of_an_unknown_event_is_refused(db, tmp_path):

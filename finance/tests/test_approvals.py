@@ -7,7 +7,6 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
@@ -610,12 +609,6 @@ def test_the_approver_is_stored_once_even_if_the_check_is_passed(submitted, trea
     assert (stored(submitted).approval_count, Approval.objects.count()) == (1, 1)
 
 
-@pytest.mark.skipif(
-    not settings.USES_MONGODB,
-    # SQLite's in-memory test database is shared between threads through a shared cache, whose
-    # table locks fail at once instead of waiting; SQLite serializes writers anyway (IMMEDIATE).
-    reason="threads need their own connections to a server",
-)
 @pytest.mark.django_db(transaction=True)
 def test_two_threads_approving_at_once_one_succeeds(event_a, crew, treasurer, owner):
     tx = approvals.submit(expense(event_a, crew), crew)

@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 import hypothesis
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
@@ -48,6 +50,17 @@ def seeded(event_a, owner, treasurer, organizer, outsider):
         "/api/locations/": location.pk,
         "/api/activities/": activity.pk,
     }
+
+
+@pytest.fixture(autouse=True)
+def _connection_kept_between_requests():
+    """The WSGI app is called directly, not through Django's test client: like that client, keep
+    the request signals from closing the connection that holds the test's transaction."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
 
 
 @functools.cache

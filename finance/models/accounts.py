@@ -46,6 +46,9 @@ class Account(RulesModel):
     is_active = models.BooleanField(_("active"), default=True)
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Written first by every settle-up of a pocket: two at once then write the same record, so
+    # one of them waits (SQLite) or conflicts and retries (MongoDB), and sees the other's transfer.
+    settled_up_at = models.DateTimeField(_("last settle-up recorded"), null=True, blank=True, editable=False)
 
     objects = EventScopedManager()
 

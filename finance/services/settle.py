@@ -127,6 +127,7 @@ def record_reimbursement(
         raise ValidationError({"event_account": _("Settle up through one of the event's own accounts, not a pocket.")})
 
     def step() -> Transfer:
+        Account.objects.filter(pk=pocket.pk).update(settled_up_at=timezone.now())
         if _pending_reimbursements(event, [pocket.pk]):
             raise ValidationError(
                 {"account": _("A reimbursement of this pocket is already pending: confirm or cancel it first.")}

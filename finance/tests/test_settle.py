@@ -3,6 +3,7 @@ reimbursement transfers that settle it. Services, API and admin page."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from decimal import Decimal
 
@@ -122,6 +123,32 @@ def test_a_second_pending_reimbursement_is_refused(pockets, treasurer, owner):
         record_reimbursement(pockets["oscar"], owner)
 
     assert Transfer.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_settle_ups_of_one_pocket_at_once_record_one_reimbursement(pockets, treasurer, owner):
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def settle_as(user) -> None:
+        pocket = Account.objects.select_related("event", "holder").get(pk=pockets["oscar"].pk)
+        barrier.wait()
+        try:
+            record_reimbursement(pocket, user)
+            outcomes.append("recorded")
+        except ValidationError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=settle_as, args=(user,)) for user in (treasurer, owner)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(outcomes) == ["recorded", "refused"]
+    assert Transfer.objects.filter(purpose=TransferPurpose.REIMBURSEMENT).count() == 1
 
 
 @pytest.mark.parametrize(

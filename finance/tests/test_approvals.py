@@ -3,19 +3,18 @@ locked entries in the model, the API and the admin; racing approvals."""
 
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 
 import pytest
 from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 
 from finance.factories import AccountFactory, BudgetLineFactory, CategoryFactory, TransactionFactory
 from finance.models import Approval, BudgetLine, Kind, Status, Transaction
 from finance.models.ledger import LockedEntryError
 from finance.services import approvals
 from finance.services.balances import balance_of, event_result
+from finance.tests.races import race
 from organizers.factories import MembershipFactory, OrganizerFactory
 from organizers.tests.admin_support import admin_url
 
@@ -612,27 +611,14 @@ def test_the_approver_is_stored_once_even_if_the_check_is_passed(submitted, trea
 @pytest.mark.django_db(transaction=True)
 def test_two_threads_approving_at_once_one_succeeds(event_a, crew, treasurer, owner):
     tx = approvals.submit(expense(event_a, crew), crew)
-    barrier = threading.Barrier(2)
-    outcomes: dict[str, str] = {}
 
-    def approve_as(user) -> None:
-        copy = Transaction.objects.select_related("event").get(pk=tx.pk)
-        barrier.wait()
-        try:
-            approvals.approve(copy, user)
-            outcomes[user.username] = "approved"
-        except ValidationError:
-            outcomes[user.username] = "refused"
-        finally:
-            connection.close()
+    outcomes = race(
+        [treasurer, owner],
+        read=lambda: Transaction.objects.select_related("event").get(pk=tx.pk),
+        act=approvals.approve,
+    )
 
-    threads = [threading.Thread(target=approve_as, args=(user,)) for user in (treasurer, owner)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-
-    assert sorted(outcomes.values()) == ["approved", "refused"]
+    assert outcomes == ["done", "refused"]
     assert (stored(tx).status, Approval.objects.count()) == (Status.APPROVED, 1)
 
 

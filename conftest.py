@@ -80,12 +80,6 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, r
         connections["default"].close()
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # Longest first: a minute-long test started last would keep one worker busy while the
-    # others have nothing left to do.
-    items.sort(key=lambda item: item.get_closest_marker("heavy") is None)
-
-
 def pytest_report_header(config: pytest.Config) -> str:
     from django.conf import settings
 

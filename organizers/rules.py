@@ -32,7 +32,8 @@ def roles_for(user) -> dict[UUID, str]:
 
 
 def fellow_member_ids(user) -> set[UUID]:
-    """Ids of the organizers who share an event with the user (the user too)."""
+    """Ids of the organizers who share an event with the user (the user too). Two plain queries
+    (roles, then this) rather than a join with distinct(): the same shape on both stores."""
     membership = apps.get_model("organizers", "Membership")
     rows = membership.objects.filter(event_id__in=list(roles_for(user))).order_by()  # no joins (see above)
     return set(rows.values_list("organizer_id", flat=True))

@@ -49,7 +49,6 @@ class FellowOrganizerField(serializers.PrimaryKeyRelatedField):
     (the "not a member" message names the person, so it must not answer for strangers)."""
 
     def get_queryset(self):
-        # Two plain queries rather than a join with distinct(): the same shape on both stores.
         return perms.fellow_organizers(self.context["request"].user)
 
 

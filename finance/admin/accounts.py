@@ -26,11 +26,6 @@ from organizers.admin_mixins import EventScopedAdmin, event_or_404, scoped_list_
 from organizers.models import Event, Membership
 
 
-def _members_of_users_events(request: HttpRequest):
-    """Organizers the user may name as a holder: members of the user's own events."""
-    return perms.fellow_organizers(request.user)
-
-
 def _errors(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return " ".join(exc.messages)
@@ -87,7 +82,7 @@ class AccountAdmin(EventScopedAdmin):
 
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
         if db_field.name == "holder":
-            kwargs["queryset"] = _members_of_users_events(request).order_by("username")
+            kwargs["queryset"] = perms.fellow_organizers(request.user).order_by("username")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description=_("balance"))

@@ -99,7 +99,6 @@ def fuzz_operation(operation, token: str, ids: dict) -> int:
     return sent
 
 
-@pytest.mark.heavy
 @pytest.mark.parametrize("persona", ["owner", "treasurer"])
 def test_fuzzed_requests_get_no_server_error_and_match_the_schema(request, seeded, persona, settings, report_figure):
     settings.ALLOWED_HOSTS = ["localhost"]  # the host schemathesis' WSGI client sends

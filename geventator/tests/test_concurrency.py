@@ -60,7 +60,6 @@ def concurrent_writers_on_mongodb_lose_nothing(report_figure):
     assert_nothing_lost(figures)
 
 
-@pytest.mark.heavy
 def test_concurrent_writers_lose_nothing(report_figure):
     if settings.USES_MONGODB:
         concurrent_writers_on_mongodb_lose_nothing(report_figure)

@@ -173,7 +173,6 @@ def mongodb_server_gone_answers_503_and_the_app_recovers_without_restart(workdir
     assert events == ["load"]
 
 
-@pytest.mark.heavy
 def test_store_fault_answers_503_and_the_app_recovers(workdir, report_figure):
     if settings.USES_MONGODB:
         mongodb_server_gone_answers_503_and_the_app_recovers_without_restart(workdir, report_figure)

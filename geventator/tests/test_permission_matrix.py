@@ -582,7 +582,6 @@ def _receipt_files_in_a_temporary_folder(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
-@pytest.mark.heavy
 @pytest.mark.django_db
 @pytest.mark.parametrize("group", GROUPS)
 def test_each_role_gets_the_expected_status(group, record_property):

@@ -41,3 +41,22 @@ def test_each_role_may_do_what_its_rank_allows_in_its_own_event_only(
 
 def test_superuser_may_do_everything(superuser, event_a):
     assert superuser.has_perm(Transaction.get_perm("delete"), event_a)
+
+
+def test_a_users_roles_and_fellow_members_are_read_without_joins(event_a, event_b, owner, organizer, outsider):
+    # Asked on every request: Membership's default order (by event, then username) would join
+    # every membership with its event and organizer just to sort what needs no order.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from organizers import rules as perms
+
+    with CaptureQueriesContext(connection) as queries:
+        roles = perms.roles_for(owner)
+        fellows = perms.fellow_member_ids(owner)
+
+    assert roles == {event_a.pk: "owner"}
+    assert fellows == {owner.pk, organizer.pk}
+    assert len(queries.captured_queries) == 2
+    for query in queries.captured_queries:
+        assert "JOIN" not in query["sql"] and "$lookup" not in query["sql"], query["sql"]

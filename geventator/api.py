@@ -1,4 +1,4 @@
-"""API-wide pieces: the exception handler that turns model errors into 4xx answers."""
+"""API-wide pieces: the exception handler that turns model errors into 4xx answers, and list ordering."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, PermissionDenied
+from rest_framework.filters import OrderingFilter
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -46,3 +47,18 @@ def exception_handler(exc, context):
     elif isinstance(exc, RequestDataTooBig):
         exc = BodyTooLarge()
     return drf_exception_handler(exc, context)
+
+
+class StableOrderingFilter(OrderingFilter):
+    """The requested (or default) order, then the primary key.
+
+    Rows often tie on what a list sorts by (same date, same amount; MongoDB keeps times to the
+    millisecond). Neither store promises one order among ties, so without a last unique key a row
+    could show on two pages, or on none, as a client pages through.
+    """
+
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view)
+        if not ordering or any(field.lstrip("-") in ("pk", "id") for field in ordering):
+            return ordering
+        return [*ordering, "pk"]

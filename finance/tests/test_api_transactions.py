@@ -316,6 +316,22 @@ def test_transactions_are_paginated(api, viewer, event_a):
     assert api.get(TRANSACTIONS, {"page": 3}).status_code == 404
 
 
+@pytest.mark.parametrize("ordering", [None, "amount", "-date"])
+def test_rows_that_tie_keep_one_order_across_pages(api, viewer, event_a, ordering):
+    Transaction.objects.bulk_create(
+        TransactionFactory.build(event=event_a, description=f"Same {n:02}", amount=Decimal("5"), date=date(2026, 6, 1))
+        for n in range(53)
+    )
+    Transaction.objects.update(created_at=Transaction.objects.earliest("created_at").created_at)
+    params = {"ordering": ordering} if ordering else {}
+    api.as_user(viewer)
+
+    rows = ids(api.get(TRANSACTIONS, params)) + ids(api.get(TRANSACTIONS, {**params, "page": 2}))
+
+    # the primary key decides among ties, so every row shows once, on a page a client can predict
+    assert rows == sorted(str(pk) for pk in Transaction.objects.values_list("pk", flat=True))
+
+
 def _queries_to_list(api, event, rows: int) -> int:
     category = CategoryFactory(event=event)
     for n in range(rows - Transaction.objects.count()):

@@ -8,6 +8,8 @@ import pytest
 from django.db import connections
 from django.test import testcases
 
+pytest_plugins = ["geventator.tests.figures"]  # report_figure, and the "figures" summary
+
 # Rows that migrations create and no test changes: keeping them makes each reset cheap.
 _KEPT_ON_RESET = {"django_migrations", "django_content_type", "auth_permission"}
 
@@ -31,39 +33,6 @@ def pytest_configure(config: pytest.Config) -> None:
 
     if settings.DATABASES["default"]["ENGINE"] == "django_mongodb_backend":
         testcases.TransactionTestCase._fixture_teardown = _empty_mongodb_collections
-
-
-# --- Figures in the run's output -------------------------------------------------------------------
-# Tests that measure (requests, cases, failures, records) report one line each. The line travels in
-# the test's report, so it reaches the summary from parallel workers (pytest-xdist) too, and is
-# shown whether the test passed or failed.
-FIGURE = "figure"
-
-
-@pytest.fixture
-def report_figure(request):
-    return lambda line: request.node.user_properties.append((FIGURE, line))
-
-
-def reported(terminalreporter: pytest.TerminalReporter, name: str) -> list:
-    """The values a run's tests recorded under ``name`` (user_properties), in test order."""
-    reports = [
-        report
-        for reports in terminalreporter.stats.values()
-        for report in reports
-        if getattr(report, "when", None) == "call"
-    ]
-    reports.sort(key=lambda report: report.nodeid)
-    return [value for report in reports for key, value in report.user_properties if key == name]
-
-
-@pytest.hookimpl(tryfirst=True)  # the section's header before other conftests' figure lines
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    lines = reported(terminalreporter, FIGURE)
-    if lines:
-        terminalreporter.section("figures")
-        for line in lines:
-            terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from geventator.tests.figures import reported
+
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    from conftest import reported
     from geventator.tests.test_permission_matrix import ROLES
 
     routes = reported(terminalreporter, "permission_routes")

@@ -164,11 +164,14 @@ class AccountAdmin(EventScopedAdmin):
             return HttpResponseRedirect(here)
         debts = settle.settle_up(event)
         can_record = may_write(request.user, event, "treasurer")
+        own_accounts = list(ReimbursementForm.own_accounts_of(event)) if can_record and debts else []
         rows = [
             {
                 "debt": debt,
                 "amount": format_money(abs(debt.amount), event.currency),
-                "form": ReimbursementForm(event, initial={"account": debt.account_id}) if can_record else None,
+                "form": ReimbursementForm(event, initial={"account": debt.account_id}, own_accounts=own_accounts)
+                if can_record
+                else None,
             }
             for debt in debts
         ]
@@ -227,17 +230,26 @@ class ReimbursementForm(forms.Form):
     )
     date = forms.DateField(label=_("date"))
 
-    def __init__(self, event: Event, *args, **kwargs) -> None:
+    def __init__(self, event: Event, *args, own_accounts: list[Account] | None = None, **kwargs) -> None:
+        """``own_accounts``: the event's accounts to pay through, read once for a page of forms
+        (``own_accounts_of``); without them the form reads them itself."""
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("date", timezone.localdate(timezone=event.tzinfo))
         super().__init__(*args, **kwargs)
         accounts = Account.objects.filter(event=event)
         self.fields["account"].queryset = accounts.filter(kind=AccountKind.POCKET)
-        own = accounts.exclude(kind=AccountKind.POCKET).filter(is_active=True).order_by("name")
-        self.fields["event_account"].queryset = own
+        field = self.fields["event_account"]
+        field.queryset = self.own_accounts_of(event)  # what a POST is validated against
+        if own_accounts is None:
+            own_accounts = list(field.queryset)
+        else:  # a page of forms: the options from the list read once, not a query per form
+            field.choices = [("", field.empty_label), *((a.pk, field.label_from_instance(a)) for a in own_accounts)]
         if "event_account" not in self.initial:
-            main = own.filter(name=Account.MAIN_NAME).values_list("pk", flat=True).first()
-            self.initial["event_account"] = main
+            self.initial["event_account"] = next((a.pk for a in own_accounts if a.name == Account.MAIN_NAME), None)
+
+    @staticmethod
+    def own_accounts_of(event: Event):
+        return Account.objects.filter(event=event, is_active=True).exclude(kind=AccountKind.POCKET).order_by("name")
 
 
 # --- Transfers ------------------------------------------------------------------------------------

@@ -1,0 +1,267 @@
+"""How the pages and endpoints of one large event cost: queries, time and memory (prints figures).
+
+    python devtools/benchmark.py [--transactions 20000] [--activities 2000] [--repeat 3]
+    python devtools/mongo.py -- python devtools/benchmark.py --transactions 2000   # on SecantusDB
+
+Seeds an event on a throwaway store (a temporary SQLite file unless DATABASE_URL is set): a ledger
+of TRANSACTIONS entries of every kind and status, with history, and a schedule of ACTIVITIES. The
+rest grows with them: organizers and their pockets, categories with budget lines, parties and
+pledges, transfers, rooms, responsible organizers. Then it asks each list, report and export as
+the event's owner, through the API and the admin, and prints per request the number of queries
+(the same for a small and a large event where the code is shaped right), the median time of
+REPEAT runs and the peak Python memory.
+
+Not a test: times depend on the machine, and on SecantusDB say nothing about a real MongoDB
+(MONGODB.md). geventator/tests/test_large_events.py asserts the query counts on both stores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+import warnings
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def configure(database_url: str | None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geventator.settings")
+    os.environ.setdefault("SECRET_KEY", "benchmark")
+    os.environ["DEBUG"] = "0"
+    os.environ["ALLOWED_HOSTS"] = "testserver"
+    os.environ["SECURE_SSL_REDIRECT"] = "0"  # production settings otherwise, over the test client's plain HTTP
+    os.environ["LOG_LEVEL"] = "ERROR"
+    if database_url is not None:
+        os.environ["DATABASE_URL"] = database_url
+    import django
+
+    warnings.filterwarnings("ignore", message="No directory at")  # whitenoise: no collectstatic here
+    django.setup()
+    from django.conf import settings
+
+    # No collectstatic here: admin pages name their static files without the manifest's hashes.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def seed(transactions: int, activities: int, name: str = "bench"):
+    """One event of ``transactions`` entries and ``activities`` activities; returns (owner, event).
+
+    Everything else grows with them (organizers and their pockets, categories and budget lines,
+    parties and pledges, transfers, rooms), so that a query per row of any kind shows.
+    """
+    from simple_history.utils import bulk_create_with_history
+
+    from activities.models import Activity, Location
+    from finance.models import Account, BudgetLine, Category, Kind, Party, Pledge, Status, Transaction, Transfer
+    from finance.models.accounts import TransferStatus
+    from organizers.factories import OrganizerFactory
+    from organizers.models import Event, Membership
+    from organizers.services import create_event
+
+    owner = OrganizerFactory(username=f"{name}_owner", is_staff=True)
+    event = create_event(
+        owner,
+        Event(
+            name=f"Festival {name}",
+            slug=f"festival-{name}",
+            start_date=date(2026, 7, 1),
+            end_date=date(2026, 7, 5),
+            timezone="Europe/Madrid",
+            currency="EUR",
+        ),
+    )
+    members = [OrganizerFactory(username=f"{name}_member_{n}") for n in range(5 + transactions // 200)]
+    Membership.objects.bulk_create(Membership(event=event, organizer=m, role="organizer") for m in members)
+    main = Account.main_for(event)
+    accounts = [main, Account.objects.create(event=event, name="Cash box", kind="cash")]
+    accounts += [
+        Account.objects.create(event=event, name=f"Pocket {m.username}", kind="pocket", holder=m) for m in members[1:]
+    ]
+    categories = Category.objects.bulk_create(
+        Category(event=event, name=f"Category {n:03}") for n in range(10 + transactions // 100)
+    )
+    BudgetLine.objects.bulk_create(
+        BudgetLine(event=event, category=c, direction="expense", planned=Decimal(5000)) for c in categories
+    )
+    parties = Party.objects.bulk_create(
+        Party(event=event, name=f"Sponsor {n:03}", kind="sponsor") for n in range(10 + transactions // 100)
+    )
+    pledges = Pledge.objects.bulk_create(
+        Pledge(event=event, party=p, amount=Decimal(2000), due_date=date(2026, 6, 1 + n % 28))
+        for n, p in enumerate(parties)
+    )
+    kinds = [Kind.PURCHASE, Kind.SALE, Kind.PURCHASE, Kind.SPONSORSHIP, Kind.PURCHASE, Kind.DONATION]
+    statuses = [Status.PAID, Status.PAID, Status.SUBMITTED, Status.DRAFT, Status.APPROVED]
+    rows = []
+    for n in range(transactions):
+        kind = kinds[n % len(kinds)]
+        entry = Transaction(
+            event=event,
+            kind=kind,
+            status=statuses[n % len(statuses)] if kind == Kind.PURCHASE else Status.PAID,
+            amount=Decimal(n % 500 + 1) + Decimal("0.25"),
+            currency="EUR",
+            date=date(2026, 1, 1) + timedelta(days=n % 200),
+            description=f"Entry {n}",
+            account=accounts[n % len(accounts)],
+            category=categories[n % len(categories)],
+            created_by=members[n % len(members)],
+            pledge=pledges[n % len(pledges)] if kind == Kind.SPONSORSHIP else None,
+            party=parties[n % len(parties)] if kind == Kind.SPONSORSHIP else None,
+        )
+        entry.compute_base_amounts()
+        rows.append(entry)
+    bulk_create_with_history(rows, Transaction, batch_size=1000, default_user=owner)
+    Transfer.objects.bulk_create(
+        Transfer(
+            event=event,
+            from_account=accounts[1],
+            to_account=main,
+            amount=Decimal(50),
+            date=date(2026, 7, 2),
+            status=TransferStatus.CONFIRMED,
+        )
+        for _ in range(10 + transactions // 200)
+    )
+    locations = Location.objects.bulk_create(
+        Location(event=event, name=f"Room {n}", capacity=100) for n in range(2 + activities // 10)
+    )
+    start = datetime(2026, 7, 1, 8, tzinfo=event.tzinfo)
+    sessions = Activity.objects.bulk_create(
+        Activity(
+            event=event,
+            title=f"Session {n}",
+            location=locations[n % len(locations)],
+            start=start + timedelta(minutes=30 * (n // len(locations))),
+            end=start + timedelta(minutes=30 * (n // len(locations)) + 25),
+        )
+        for n in range(activities)
+    )
+    Activity.responsible.through.objects.bulk_create(
+        Activity.responsible.through(activity_id=session.pk, organizer_id=members[n % len(members)].pk)
+        for n, session in enumerate(sessions)
+    )
+    return owner, event
+
+
+def pages(event, transactions: int) -> list[tuple[str, str]]:
+    """(client, path) of every list, report and export of the event: "api" or "admin"."""
+    e = event.pk
+    last = max(1, transactions // 50)
+    return [
+        ("api", f"/api/transactions/?event={e}"),
+        ("api", f"/api/transactions/?event={e}&ordering=amount&page={last}"),
+        ("api", f"/api/transactions/?event={e}&search=Entry%201"),
+        ("api", f"/api/events/{e}/summary/"),
+        ("api", f"/api/events/{e}/balances/"),
+        ("api", f"/api/events/{e}/budget/"),
+        ("api", f"/api/events/{e}/pledges/"),
+        ("api", f"/api/events/{e}/settle-up/"),
+        ("api", f"/api/events/{e}/report/"),
+        ("api", f"/api/events/{e}/history/"),
+        ("api", f"/api/activities/?event={e}"),
+        ("api", f"/api/events/{e}/conflicts/"),
+        ("api", f"/api/transactions/export/?event={e}&file_format=csv"),
+        ("admin", f"/admin/finance/transaction/?event__id__exact={e}"),
+        ("admin", "/admin/finance/account/"),
+        ("admin", "/admin/finance/budgetline/"),
+        ("admin", "/admin/finance/pledge/"),
+        ("admin", f"/admin/finance/transaction/report/{e}/"),
+        ("admin", f"/admin/finance/budgetline/report/{e}/"),
+        ("admin", f"/admin/finance/account/settle-up/{e}/"),
+        ("admin", f"/admin/finance/account/close-books/{e}/"),
+        ("admin", f"/admin/activities/activity/?event__id__exact={e}"),
+        ("admin", f"/admin/activities/activity/timetable/{e}/"),
+    ]
+
+
+def signed_in(owner):
+    """An API client with the owner's token and an admin client signed in as the owner."""
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=owner)[0].key}")
+    admin = Client()
+    admin.force_login(owner)
+    return {"api": api, "admin": admin}
+
+
+def fetch(client, url: str):
+    response = client.get(url)
+    if getattr(response, "streaming", False):
+        b"".join(response.streaming_content)
+    return response
+
+
+def cost(client, url: str) -> tuple[int, int]:
+    """The status of one request and the number of queries it made."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = fetch(client, url)
+    return response.status_code, len(queries)  # now: the next request empties the query log
+
+
+def measure(client, url: str, repeat: int) -> tuple[float, float]:
+    """The median time of ``repeat`` requests, and the peak memory of one more (traced apart:
+    tracing allocations slows Python down several times)."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fetch(client, url)
+        times.append(time.perf_counter() - started)
+    tracemalloc.start()
+    fetch(client, url)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return statistics.median(times), peak / 2**20
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--transactions", type=int, default=20000)
+    parser.add_argument("--activities", type=int, default=2000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="geventator-bench-") as folder:
+        configure(None if os.environ.get("DATABASE_URL") else f"sqlite:///{folder}/bench.sqlite3")
+        from django.core.management import call_command
+        from django.db import connection
+
+        call_command("migrate", verbosity=0)
+        started = time.perf_counter()
+        owner, event = seed(args.transactions, args.activities)
+        print(
+            f"Store: {connection.vendor}. Seeded {args.transactions} transactions and {args.activities} "
+            f"activities in {time.perf_counter() - started:.1f} s."
+        )
+        clients = signed_in(owner)
+        failed = 0
+        print(f"{'request':<72} {'status':>6} {'queries':>7} {'median':>9} {'peak MB':>8}")
+        for kind, url in pages(event, args.transactions):
+            status, queries = cost(clients[kind], url)
+            median, peak = measure(clients[kind], url, args.repeat)
+            failed += status != 200
+            shown = url.replace(str(event.pk), "{event}")
+            print(f"{shown:<72} {status:>6} {queries:>7} {median * 1000:>7.0f}ms {peak:>8.1f}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""Every list, report and export of an event costs the same queries however large the event.
+
+The pages are devtools/benchmark.py's (which times them on a large event); here a small and a five
+times larger event are compared on the suite's store, so a per-row query shows on both stores.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from devtools.benchmark import cost, pages, seed, signed_in
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_page_costs_the_same_queries_for_a_small_and_a_larger_event(settings):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    costs = {}
+    # Both above one page (50), so both first pages hold the same kinds of records.
+    for name, transactions, activities in (("small", 60, 6), ("large", 300, 30)):
+        owner, event = seed(transactions, activities, name=name)
+        clients = signed_in(owner)
+        costs[name] = {
+            url.replace(str(event.pk), "{event}").split("&page=")[0]: cost(clients[kind], url)
+            for kind, url in pages(event, transactions)
+        }
+
+    assert all(status == 200 for status, _queries in costs["large"].values()), costs["large"]
+    assert costs["large"] == costs["small"]

@@ -157,11 +157,21 @@ def seed(transactions: int, activities: int, name: str = "bench"):
     return owner, event
 
 
-def pages(event, transactions: int) -> list[tuple[str, str]]:
-    """(client, path) of every list, report and export of the event: "api" or "admin"."""
+def pages(event, transactions: int) -> list[tuple[str, str, str]]:
+    """(client, label, path) of every list, report and export of the event, and of a change page of
+    each kind of record: client "api" or "admin"; the label names the path without its ids."""
+    from activities.models import Activity
+    from finance.models import Account, Party, Transaction
+
     e = event.pk
     last = max(1, transactions // 50)
-    return [
+    one = {
+        "transaction": Transaction.objects.filter(event=event, kind="sponsorship").order_by("pk").first(),
+        "account": Account.objects.filter(event=event, kind="cash").order_by("pk").first(),
+        "party": Party.objects.filter(event=event).order_by("pk").first(),
+        "activity": Activity.objects.filter(event=event).order_by("pk").first(),
+    }
+    paths = [
         ("api", f"/api/transactions/?event={e}"),
         ("api", f"/api/transactions/?event={e}&ordering=amount&page={last}"),
         ("api", f"/api/transactions/?event={e}&search=Entry%201"),
@@ -175,17 +185,52 @@ def pages(event, transactions: int) -> list[tuple[str, str]]:
         ("api", f"/api/activities/?event={e}"),
         ("api", f"/api/events/{e}/conflicts/"),
         ("api", f"/api/transactions/export/?event={e}&file_format=csv"),
+        *(
+            ("api", f"/api/{name}/?event={e}")
+            for name in ("memberships", "accounts", "transfers", "categories", "budget-lines", "parties", "pledges")
+        ),
+        ("api", f"/api/locations/?event={e}"),
+        ("api", "/api/events/"),
         ("admin", f"/admin/finance/transaction/?event__id__exact={e}"),
-        ("admin", "/admin/finance/account/"),
-        ("admin", "/admin/finance/budgetline/"),
-        ("admin", "/admin/finance/pledge/"),
+        *(
+            ("admin", f"/admin/{name}/")
+            for name in (
+                "finance/account",
+                "finance/transfer",
+                "finance/category",
+                "finance/budgetline",
+                "finance/party",
+                "finance/pledge",
+                "organizers/membership",
+                "organizers/event",
+                "activities/location",
+            )
+        ),
         ("admin", f"/admin/finance/transaction/report/{e}/"),
         ("admin", f"/admin/finance/budgetline/report/{e}/"),
         ("admin", f"/admin/finance/account/settle-up/{e}/"),
         ("admin", f"/admin/finance/account/close-books/{e}/"),
         ("admin", f"/admin/activities/activity/?event__id__exact={e}"),
         ("admin", f"/admin/activities/activity/timetable/{e}/"),
+        ("admin", f"/admin/organizers/event/{e}/change/"),
+        *(
+            ("admin", f"/admin/{app}/{name}/{one[name].pk}/change/")
+            for app, name in (
+                ("finance", "transaction"),
+                ("finance", "account"),
+                ("finance", "party"),
+                ("activities", "activity"),
+            )
+        ),
     ]
+    labels = {str(e): "{event}", **{str(obj.pk): f"{{{name}}}" for name, obj in one.items()}}
+    result = []
+    for kind, path in paths:
+        label = path.split("&page=")[0]
+        for key, name in labels.items():
+            label = label.replace(key, name)
+        result.append((kind, label, path))
+    return result
 
 
 def signed_in(owner):
@@ -254,12 +299,11 @@ def main() -> int:
         clients = signed_in(owner)
         failed = 0
         print(f"{'request':<72} {'status':>6} {'queries':>7} {'median':>9} {'peak MB':>8}")
-        for kind, url in pages(event, args.transactions):
+        for kind, label, url in pages(event, args.transactions):
             status, queries = cost(clients[kind], url)
             median, peak = measure(clients[kind], url, args.repeat)
             failed += status != 200
-            shown = url.replace(str(event.pk), "{event}")
-            print(f"{shown:<72} {status:>6} {queries:>7} {median * 1000:>7.0f}ms {peak:>8.1f}")
+            print(f"{label:<72} {status:>6} {queries:>7} {median * 1000:>7.0f}ms {peak:>8.1f}")
     return 1 if failed else 0
 
 

@@ -17,7 +17,13 @@ from finance.services import event_summary
 from geventator.currencies import format_money
 from geventator.db import atomic
 from organizers import rules as perms
-from organizers.admin_mixins import AtomicAdminMixin, EventScopedAdmin, RolePermissionsMixin, SafeAutocompleteMixin
+from organizers.admin_mixins import (
+    AtomicAdminMixin,
+    EventScopedAdmin,
+    RolePermissionsMixin,
+    SafeAutocompleteMixin,
+    label_known,
+)
 from organizers.models import Event, Membership, Organizer, Role
 from organizers.services import archive_event, create_event, delete_event, unarchive_event
 
@@ -88,6 +94,10 @@ class MembershipFormSet(BaseInlineFormSet):
 
 
 class MembershipInlineForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        label_known(self, "organizer")
+
     def _post_clean(self) -> None:
         # The formset checks that the event keeps an owner across all its rows, so an owner may
         # hand over ownership in one save; Membership.clean's row-by-row check (against the stored
@@ -107,6 +117,10 @@ class MembershipInline(RolePermissionsMixin, SafeAutocompleteMixin, admin.Tabula
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return obj is not None and self._has(request, "add", obj)
+
+    def get_queryset(self, request: HttpRequest):
+        # Each row shows its organizer and names its event: read with the rows, not per row.
+        return super().get_queryset(request).select_related("organizer", "event")
 
 
 @admin.register(Event)

@@ -69,10 +69,21 @@ class _ValidChoicesOnly:
     raises there (a 500); the form already reports it as an invalid choice, so skip it here.
     """
 
+    known: dict[str, str] | None = None  # {id: label} of the stored choice, see label_known()
+
     def optgroups(self, name, value, attr=None):
         remote = self.field.remote_field
         target = remote.model._meta.get_field(getattr(remote, "field_name", None) or remote.model._meta.pk.name)
-        return super().optgroups(name, [item for item in value if self._is_valid(target, item)], attr)
+        value = [item for item in value if self._is_valid(target, item)]
+        if self.known and value and all(str(item) in self.known for item in value):
+            # The form already holds the record: label it without a query per row of a formset.
+            options = []
+            if not self.is_required and not self.allow_multiple_selected:
+                options.append(self.create_option(name, "", "", False, 0))
+            for item in value:
+                options.append(self.create_option(name, item, self.known[str(item)], True, len(options)))
+            return [(None, options, 0)]
+        return super().optgroups(name, value, attr)
 
     @staticmethod
     def _is_valid(target, item) -> bool:
@@ -85,6 +96,17 @@ class _ValidChoicesOnly:
 
 class SafeAutocompleteSelect(_ValidChoicesOnly, AutocompleteSelect):
     pass
+
+
+def label_known(form, name: str) -> None:
+    """Let the autocomplete of ``name`` label the form's stored choice from the record it holds
+    (loaded with select_related) instead of looking it up again."""
+    related = getattr(form.instance, name, None) if getattr(form.instance, f"{name}_id", None) else None
+    field = form.fields.get(name)
+    widget = getattr(field, "widget", None)
+    widget = getattr(widget, "widget", widget)  # the admin wraps it (RelatedFieldWidgetWrapper)
+    if related is not None and isinstance(widget, _ValidChoicesOnly):
+        widget.known = {str(related.pk): field.label_from_instance(related)}
 
 
 class SafeAutocompleteSelectMultiple(_ValidChoicesOnly, AutocompleteSelectMultiple):

@@ -56,9 +56,9 @@ class _Merged:
 
 def _records_of_event(model, event: Event) -> QuerySet:
     historical = history_model(model)
-    if model is Approval:  # no event of its own: its transaction's (deleted ones too, from their history)
-        transactions = history_model(Transaction).objects.filter(event_id=event.pk).order_by().values("id")
-        records = historical.objects.filter(transaction_id__in=transactions)  # a subquery: no list of every id
+    if model is Approval:  # no event of its own: its transaction's
+        ids = set(history_model(Transaction).objects.filter(event_id=event.pk).values_list("id", flat=True))
+        records = historical.objects.filter(transaction_id__in=list(ids))
     else:
         records = historical.objects.filter(event_id=event.pk)
     return records.select_related("history_user").order_by("-history_date", "-history_id")

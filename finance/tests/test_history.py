@@ -7,8 +7,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -500,27 +498,6 @@ def test_event_feed_orders_by_instant_when_one_falls_on_a_whole_second(api, even
         ("transaction", whole_second + timezone.timedelta(milliseconds=15)),
         ("category", whole_second),
     ]
-
-
-def test_event_feed_of_approvals_costs_the_same_however_long_the_ledger(api, event_a, viewer, treasurer):
-    for _ in range(2):
-        submitted = TransactionFactory(event=event_a, status=Status.SUBMITTED)
-        Approval.objects.create(transaction=submitted, approver=treasurer)
-    url = f"/api/events/{event_a.pk}/history/"
-    api.as_user(viewer)
-
-    def cost() -> tuple[int, int]:
-        with CaptureQueriesContext(connection) as captured:
-            assert len(api.get(url, {"model": "approval"}).json()["results"]) == 2
-        return len(captured), max(len(query["sql"]) for query in captured)
-
-    small = cost()
-    for number in range(40):
-        draft(event_a, description=f"More {number}")
-
-    # approvals are found through their transactions' history in the database, not by a list of
-    # every transaction id of the event sent with each request
-    assert cost() == small
 
 
 def test_event_feed_is_for_members_and_checks_its_input(api, event_a, viewer, outsider):

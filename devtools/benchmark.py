@@ -65,7 +65,18 @@ def seed(transactions: int, activities: int, name: str = "bench"):
     from simple_history.utils import bulk_create_with_history
 
     from activities.models import Activity, Location
-    from finance.models import Account, BudgetLine, Category, Kind, Party, Pledge, Status, Transaction, Transfer
+    from finance.models import (
+        Account,
+        Approval,
+        BudgetLine,
+        Category,
+        Kind,
+        Party,
+        Pledge,
+        Status,
+        Transaction,
+        Transfer,
+    )
     from finance.models.accounts import TransferStatus
     from organizers.factories import OrganizerFactory
     from organizers.models import Event, Membership
@@ -94,7 +105,8 @@ def seed(transactions: int, activities: int, name: str = "bench"):
         Category(event=event, name=f"Category {n:03}") for n in range(10 + transactions // 100)
     )
     BudgetLine.objects.bulk_create(
-        BudgetLine(event=event, category=c, direction="expense", planned=Decimal(5000)) for c in categories
+        BudgetLine(event=event, category=c, direction="expense", planned=Decimal(5000), owner=members[n % len(members)])
+        for n, c in enumerate(categories)
     )
     parties = Party.objects.bulk_create(
         Party(event=event, name=f"Sponsor {n:03}", kind="sponsor") for n in range(10 + transactions // 100)
@@ -125,6 +137,15 @@ def seed(transactions: int, activities: int, name: str = "bench"):
         entry.compute_base_amounts()
         rows.append(entry)
     bulk_create_with_history(rows, Transaction, batch_size=1000, default_user=owner)
+    approved = [row for row in rows if row.status in (Status.APPROVED, Status.PAID) and row.kind == Kind.PURCHASE]
+    bulk_create_with_history(
+        [Approval(transaction=row, approver=owner) for row in approved], Approval, batch_size=1000, default_user=owner
+    )
+    # Dated before the entries: the history feed's newest page then holds entries only, however many
+    # approvals there are, and so the same kinds of records for a small and a large event.
+    Approval.history.model.objects.filter(transaction_id__in=[row.pk for row in approved]).update(
+        history_date=datetime(2026, 1, 1, tzinfo=event.tzinfo)
+    )
     Transfer.objects.bulk_create(
         Transfer(
             event=event,

@@ -57,6 +57,8 @@ class _Merged:
 def _records_of_event(model, event: Event) -> QuerySet:
     historical = history_model(model)
     if model is Approval:  # no event of its own: its transaction's
+        # A list of ids, not a subquery: on MongoDB the backend makes a subquery an unindexed
+        # $lookup over every approval version of every event; the list is an indexed $in on both.
         ids = set(history_model(Transaction).objects.filter(event_id=event.pk).values_list("id", flat=True))
         records = historical.objects.filter(transaction_id__in=list(ids))
     else:

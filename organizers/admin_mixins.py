@@ -98,6 +98,10 @@ class SafeAutocompleteSelect(_ValidChoicesOnly, AutocompleteSelect):
     pass
 
 
+class SafeAutocompleteSelectMultiple(_ValidChoicesOnly, AutocompleteSelectMultiple):
+    pass
+
+
 def label_known(form, name: str) -> None:
     """Let the autocomplete of ``name`` label the form's stored choice from the record it holds
     (loaded with select_related) instead of looking it up again."""
@@ -107,10 +111,6 @@ def label_known(form, name: str) -> None:
     widget = getattr(widget, "widget", widget)  # the admin wraps it (RelatedFieldWidgetWrapper)
     if related is not None and isinstance(widget, _ValidChoicesOnly):
         widget.known = {str(related.pk): field.label_from_instance(related)}
-
-
-class SafeAutocompleteSelectMultiple(_ValidChoicesOnly, AutocompleteSelectMultiple):
-    pass
 
 
 class SafeAutocompleteMixin:

@@ -467,6 +467,24 @@ def test_malformed_membership_ids_are_form_errors(client, owner, event_a, field)
     assert Membership.objects.count() == 1
 
 
+def test_inline_shows_each_member_chosen_and_keeps_a_new_choice_when_the_form_is_refused(
+    client, owner, treasurer, event_a
+):
+    newcomer = OrganizerFactory(username="nina_new")
+    client.force_login(owner)
+
+    page = client.get(admin_url(event_a, "change")).content.decode()
+
+    for person in (owner, treasurer):
+        assert f'<option value="{person.pk}" selected>{person.username}</option>' in page
+    memberships = list(event_a.memberships.order_by("organizer__username"))
+    index = next(n for n, m in enumerate(memberships) if m.organizer_id == treasurer.pk)
+    data = event_form(event_a, memberships, name="", **{f"memberships-{index}-organizer": str(newcomer.pk)})
+    refused = client.post(admin_url(event_a, "change"), data).content.decode()
+    assert f'<option value="{newcomer.pk}" selected>nina_new</option>' in refused
+    assert f'<option value="{treasurer.pk}" selected>' not in refused
+
+
 def test_malformed_organizer_in_the_inline_is_a_form_error(client, owner, event_a):
     client.force_login(owner)
     memberships = [*event_a.memberships.all(), Membership(event=event_a, organizer=owner, role=Role.VIEWER)]

@@ -139,7 +139,10 @@ def seed(transactions: int, activities: int, name: str = "bench"):
     bulk_create_with_history(rows, Transaction, batch_size=1000, default_user=owner)
     approved = [row for row in rows if row.status in (Status.APPROVED, Status.PAID) and row.kind == Kind.PURCHASE]
     bulk_create_with_history(
-        [Approval(transaction=row, approver=owner) for row in approved], Approval, batch_size=1000, default_user=owner
+        [Approval(event=event, transaction=row, approver=owner) for row in approved],
+        Approval,
+        batch_size=1000,
+        default_user=owner,
     )
     # Dated before the entries: the history feed's newest page then holds entries only, however many
     # approvals there are, and so the same kinds of records for a small and a large event.

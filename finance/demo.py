@@ -223,7 +223,7 @@ def dress(transaction: Transaction, books: DemoBooks, people: dict[str, Organize
 def finish(event: Event, books: DemoBooks, people: dict[str, Organizer], ledger: dict[str, Transaction]) -> None:
     """Approvals of the saved expenses, the budget, transfers and a pending cash count."""
     Approval.objects.bulk_create(
-        Approval(transaction=transaction, approver=people[approver])
+        Approval(event=event, transaction=transaction, approver=people[approver])
         for transaction in ledger.values()
         if transaction.is_expense and transaction.status in (Status.APPROVED, Status.PAID)
         for approver in _approvers(transaction)

@@ -115,12 +115,6 @@ def _fields(label: str) -> list[str]:
 
 def _of_event(label: str, event) -> QuerySet:
     model = apps.get_model(label)
-    if label == "finance.Approval":  # no event of its own: its transaction's
-        return model.objects.filter(transaction__event_id=event.pk).order_by("pk")
-    if label == "finance.HistoricalApproval":  # no event of its own: its transaction's
-        transactions = apps.get_model("finance.HistoricalTransaction").objects.filter(event_id=event.pk)
-        ids = set(transactions.values_list("id", flat=True))
-        return model.objects.filter(transaction_id__in=list(ids)).order_by("pk")
     return model.objects.filter(event_id=event.pk).order_by("pk")
 
 

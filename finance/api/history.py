@@ -17,7 +17,6 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from finance.models import Approval, Transaction
 from finance.models.history import TRACKED
 from organizers.api.base import HistoryEntrySerializer, history_data, visible_event
 from organizers.history import entries, history_model
@@ -55,14 +54,7 @@ class _Merged:
 
 
 def _records_of_event(model, event: Event) -> QuerySet:
-    historical = history_model(model)
-    if model is Approval:  # no event of its own: its transaction's
-        # A list of ids, not a subquery: on MongoDB the backend makes a subquery an unindexed
-        # $lookup over every approval version of every event; the list is an indexed $in on both.
-        ids = set(history_model(Transaction).objects.filter(event_id=event.pk).values_list("id", flat=True))
-        records = historical.objects.filter(transaction_id__in=list(ids))
-    else:
-        records = historical.objects.filter(event_id=event.pk)
+    records = history_model(model).objects.filter(event_id=event.pk)
     return records.select_related("history_user").order_by("-history_date", "-history_id")
 
 

@@ -37,10 +37,5 @@ for _model in TRACKED:
 def _forget_history_of_deleted_event(sender, instance: Event, **kwargs) -> None:
     """Deleting an event (only possible once archived, with its ledger) deletes its ledger's history
     too: nobody could see it any more, and it would keep the people and amounts that were meant to go."""
-    transactions = history_model(Transaction).objects.filter(event_id=instance.pk)
-    history_model(Approval).objects.filter(
-        transaction_id__in=list(set(transactions.values_list("id", flat=True)))
-    ).delete()
     for model in TRACKED:
-        if model is not Approval:
-            history_model(model).objects.filter(event_id=instance.pk).delete()
+        history_model(model).objects.filter(event_id=instance.pk).delete()

@@ -376,6 +376,12 @@ class Approval(models.Model):
     """One approver's yes to a submitted expense; four-eyes expenses need two of them."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Its transaction's event, kept on the approval (set on save) so that the event's records, and
+    # their history, are found by event like every other finance record: by an indexed field,
+    # not through the list of the event's transactions.
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="+", editable=False, verbose_name=_("event")
+    )
     transaction = models.ForeignKey(
         Transaction, on_delete=models.CASCADE, related_name="approvals", verbose_name=_("transaction")
     )
@@ -392,3 +398,8 @@ class Approval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.approver} ✓ {self.transaction_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.transaction_id and not self.event_id:
+            self.event_id = self.transaction.event_id
+        super().save(*args, **kwargs)

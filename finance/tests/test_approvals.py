@@ -300,6 +300,9 @@ def test_above_the_threshold_two_different_approvers_are_needed(event_a, crew, t
         "olivia_owner",
         "tomas_treasurer",
     ]
+    # each approval, and its history, belongs to the expense's event
+    assert set(Approval.objects.values_list("event_id", flat=True)) == {event_a.pk}
+    assert set(Approval.history.values_list("event_id", flat=True)) == {event_a.pk}
 
 
 @pytest.mark.parametrize(("amount", "needed"), [("100.00", 1), ("100.01", 2), ("5.00", 1)])

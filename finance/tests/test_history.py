@@ -510,3 +510,26 @@ def test_event_feed_is_for_members_and_checks_its_input(api, event_a, viewer, ou
     assert api.get(url, {"model": "nope"}).status_code == 400
     assert api.get(url, {"since": "yesterday"}).status_code == 400
     assert api.get(url, {"since": "2026-01-01T00:00"}).status_code == 200
+
+
+def test_migration_gives_approval_history_its_transactions_event(event_a, event_b, treasurer):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    fill_events = import_module("finance.migrations.0006_approval_event").fill_events
+    mine = Approval.objects.create(
+        transaction=TransactionFactory(event=event_a, status=Status.SUBMITTED), approver=treasurer
+    )
+    gone = TransactionFactory(event=event_b, status=Status.SUBMITTED)
+    theirs = Approval.objects.create(transaction=gone, approver=treasurer)
+    gone.approvals.all().delete()
+    Transaction.objects.filter(pk=gone.pk).delete()  # only the history knows its event now
+    history_model(Approval).objects.update(event_id=None)  # as the history was before the field
+
+    fill_events(apps, None)
+
+    assert dict(history_model(Approval).objects.values_list("id", "event_id")) == {
+        mine.pk: event_a.pk,
+        theirs.pk: event_b.pk,
+    }

@@ -8,6 +8,7 @@ from finance.admin.approvals import TransactionWorkflowAdminMixin
 from finance.admin.receipts import ReceiptInline
 from finance.admin.tools import LedgerToolsAdminMixin
 from finance.models import Category, Transaction
+from finance.models.ledger import BOOKABLE_KINDS, refuse_adjustment
 from geventator.currencies import format_money
 from organizers.admin_mixins import EventScopedAdmin
 
@@ -65,6 +66,7 @@ class TransactionAdmin(TransactionWorkflowAdminMixin, LedgerToolsAdminMixin, Eve
         "budget_override_by",
         "budget_override_reason",
         "created_by",
+        "last_changed_by",
         "created_at",
         "updated_at",
     ]
@@ -108,7 +110,7 @@ class TransactionAdmin(TransactionWorkflowAdminMixin, LedgerToolsAdminMixin, Eve
                 ]
             },
         ),
-        (None, {"fields": ["created_by", "created_at", "updated_at"]}),
+        (None, {"fields": ["created_by", "last_changed_by", "created_at", "updated_at"]}),
     ]
 
     @admin.display(description=_("amount"), ordering="amount")
@@ -121,6 +123,10 @@ class TransactionAdmin(TransactionWorkflowAdminMixin, LedgerToolsAdminMixin, Eve
             # Not the model's 1: a foreign amount left at a made-up rate would convert 1:1. Empty
             # is read as 1 for the base currency and refused ("give the rate") for another.
             field.initial = None
+        if db_field.name == "kind" and field is not None:
+            # Adjustments come only from confirmed cash counts: not offered, and refused if forged.
+            field.widget.choices = [("", "---------"), *BOOKABLE_KINDS]
+            field.validators.append(refuse_adjustment)
         if db_field.name == "pledge" and field is not None:
             # A pledge is named with its party: read the parties with the pledges, not one per option.
             field.queryset = field.queryset.select_related("party")

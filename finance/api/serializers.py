@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from finance.models import Account, Category, Party, Pledge, Transaction
+from finance.models.ledger import refuse_adjustment
 from geventator.currencies import quantize, validate_currency
 from organizers.api.base import EventScopedSerializer, ScopedRelatedField
 
@@ -73,6 +74,7 @@ class TransactionSerializer(EventScopedSerializer):
             "budget_override_by",
             "budget_override_reason",
             "created_by",
+            "last_changed_by",
             "created_at",
             "updated_at",
         ]
@@ -92,9 +94,14 @@ class TransactionSerializer(EventScopedSerializer):
             "rejection_reason",
             "budget_override_by",
             "budget_override_reason",
+            "last_changed_by",
             "created_at",
             "updated_at",
         ]
+
+    def validate_kind(self, kind: str) -> str:
+        refuse_adjustment(kind)
+        return kind
 
     def validate(self, attrs: dict) -> dict:
         # Not a model field: kept aside while the model validates the rest.

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rules.contrib.models import RulesModel
+from simple_history.models import HistoricalRecords
 
 from finance.models.fields import ActorField, MoneyField, money_precision_error
 from geventator.currencies import active_currencies, quantize, validate_currency
@@ -52,6 +53,18 @@ class Kind(models.TextChoices):
     ADJUSTMENT = "adjustment", _("adjustment")
 
 
+# Adjustments are booked only by a confirmed cash count (finance.services.custody.book_adjustment):
+# a signed entry anyone could write would move money into their own pocket.
+ADJUSTMENT_REFUSED = _("Adjustments come only from confirmed cash counts: choose another kind.")
+BOOKABLE_KINDS = [(value, label) for value, label in Kind.choices if value != Kind.ADJUSTMENT]
+
+
+def refuse_adjustment(kind: str) -> None:
+    """Validator of the kind a person writes (admin forms, the API)."""
+    if kind == Kind.ADJUSTMENT:
+        raise ValidationError(ADJUSTMENT_REFUSED, code="adjustment")
+
+
 # Money coming into the event; money going out. An adjustment is neither: its amount is signed.
 INCOME_KINDS = frozenset({Kind.SALE, Kind.DONATION, Kind.SPONSORSHIP})
 EXPENSE_KINDS = frozenset({Kind.PURCHASE, Kind.INVESTMENT})
@@ -78,9 +91,34 @@ def direction_of(kind: str) -> int:
     return -1 if kind in EXPENSE_KINDS else 1
 
 
+# What an approver approves: a change of any of these on a submitted entry sends it back to draft
+# (its approvals go, the history keeps them), so nobody approves a figure other than the one seen.
+MONEY_FIELDS = (
+    "kind",
+    "amount",
+    "currency",
+    "exchange_rate",
+    "category_id",
+    "account_id",
+    "party_id",
+    "counterparty",
+    "pledge_id",
+)
+
+
 # Statuses an organizer may still correct on their own expense (a rejected one goes back for review
 # through submit()).
 CORRECTABLE_STATUSES = frozenset({Status.DRAFT, Status.REJECTED})
+
+
+def acting_user(record):
+    """Who is saving ``record``: the user a service named (``_history_user``), else the signed-in
+    user of the request being answered (django-simple-history's middleware keeps it), else None."""
+    user = getattr(record, "_history_user", None)
+    if user is None:
+        request = getattr(HistoricalRecords.context, "request", None)
+        user = getattr(request, "user", None)
+    return user if getattr(user, "is_authenticated", False) else None
 
 
 class LockedEntryError(ValidationError):
@@ -203,6 +241,8 @@ class Transaction(RulesModel):
     budget_override_by = ActorField(_("budget overrun allowed by"))
     budget_override_reason = models.TextField(_("budget overrun reason"), blank=True, editable=False)
     created_by = ActorField(_("created by"))
+    # Whoever last changed the entry itself (not a workflow step): they may not approve it.
+    last_changed_by = ActorField(_("last changed by"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -338,23 +378,48 @@ class Transaction(RulesModel):
             self.account = Account.main_for(self.event)
         self.compute_base_amounts()
         save = super().save
-        if workflow or self._state.adding:
+        if workflow:
+            save(*args, **kwargs)
+            return
+        editor = acting_user(self)
+        if editor is not None:
+            self.last_changed_by = editor
+        if self._state.adding:
             save(*args, **kwargs)
             return
 
         def checked_save() -> None:
-            stored = Transaction.objects.filter(pk=self.pk).values_list("status", flat=True).first()
-            if self.status in LOCKED_STATUSES or stored in LOCKED_STATUSES:
+            stored = Transaction.objects.filter(pk=self.pk).values("status", *MONEY_FIELDS).first()
+            status = stored["status"] if stored else None
+            if self.status in LOCKED_STATUSES or status in LOCKED_STATUSES:
                 raise LockedEntryError
-            if stored is not None and stored != self.status:
+            if status is not None and status != self.status:
                 raise LockedEntryError(
                     _("This entry changed meanwhile (it is now %(status)s): reload it and try again.")
-                    % {"status": Status(stored).label}
+                    % {"status": Status(status).label}
                 )
+            dropped = status == Status.SUBMITTED and any(stored[name] != getattr(self, name) for name in MONEY_FIELDS)
+            if dropped:
+                self._back_to_draft()
             save(*args, **kwargs)
+            if dropped:
+                # One by one, so the history keeps each approval that went.
+                for approval in Approval.objects.filter(transaction_id=self.pk):
+                    approval._history_user = editor
+                    approval.delete()
 
         # One transaction: the status read and the write cannot be split by an approval.
         run_atomically(checked_save)
+
+    def _back_to_draft(self) -> None:
+        """A submitted entry whose money changed: its approvals were of other figures."""
+        self.status = Status.DRAFT
+        self.approval_count = 0
+        self.submitted_by = None
+        self.submitted_at = None
+        self.approved_at = None
+        self.budget_override_by = None
+        self.budget_override_reason = ""
 
     def delete(self, *args, **kwargs):
         """Delete an unlocked entry; approved and paid ones are refused (LockedEntryError), to anyone.

@@ -6,8 +6,10 @@ Who may do what (a superuser may do everything, as everywhere):
   expense may be corrected and submitted again: that starts a new approval round.
 - approve / reject: a treasurer or owner of the event, or the owner named on the expense budget
   line of the expense's category (even with the organizer role). Nobody approves an expense they
-  created or submitted. Above the event's four-eyes threshold two different approvers are needed:
-  the first approval leaves the expense submitted (``approval_count`` 1), the second approves it.
+  created, submitted or changed last; a change of a submitted expense's money fields sends it back
+  to draft without its approvals (finance.models.ledger.MONEY_FIELDS). Above the event's
+  four-eyes threshold two different approvers are needed: the first approval leaves the expense
+  submitted (``approval_count`` 1), the second approves it.
 - Budget: an approval that would take the approved and paid expenses of a category above its
   budget line is refused, unless an event owner approves with a written ``override_reason``
   (kept on the expense).
@@ -52,6 +54,10 @@ WATCHED_FIELDS = (
     "exchange_rate",
     "category_id",
     "account_id",
+    "party_id",
+    "counterparty",
+    "pledge_id",
+    "last_changed_by_id",
 )
 
 
@@ -161,11 +167,12 @@ def approvals_needed(tx: Transaction) -> int:
 
 def awaiting_approval_by(queryset, user):
     """The submitted expenses in ``queryset`` that ``user`` may approve and has not approved yet
-    (nor created or submitted): their "needs my approval" list."""
+    (nor created, submitted or changed last): their "needs my approval" list."""
     queryset = queryset.filter(status=Status.SUBMITTED, kind__in=sorted(EXPENSE_KINDS))
     queryset = queryset.filter(~Exists(Approval.objects.filter(transaction_id=OuterRef("pk"), approver_id=user.pk)))
     queryset = queryset.filter(Q(created_by__isnull=True) | ~Q(created_by_id=user.pk))
     queryset = queryset.filter(Q(submitted_by__isnull=True) | ~Q(submitted_by_id=user.pk))
+    queryset = queryset.filter(Q(last_changed_by__isnull=True) | ~Q(last_changed_by_id=user.pk))
     if user.is_superuser:
         return queryset
     writable = list(
@@ -270,6 +277,8 @@ def approve(tx: Transaction, user, override_reason: str = "") -> Transaction:
         _require_approver(user, fresh, line)
         if user.pk in {fresh.created_by_id, fresh.submitted_by_id}:
             raise PermissionDenied(_("You cannot approve an expense you created or submitted."))
+        if user.pk == fresh.last_changed_by_id:
+            raise PermissionDenied(_("You cannot approve an expense you changed last: someone else must."))
         _require_expense(fresh)
         if fresh.status != Status.SUBMITTED:
             raise ValidationError(

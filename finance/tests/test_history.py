@@ -180,6 +180,7 @@ def test_api_records_the_token_user_for_create_change_and_delete(api, event_a, t
         "amount": {"old": "42.100", "new": "50.000"},
         "base_amount": {"old": "42.100", "new": "50.000"},
         "signed_amount": {"old": "-42.100", "new": "-50.000"},
+        "last_changed_by": {"old": str(organizer.pk), "new": str(treasurer.pk)},
     }
     assert deleted["changes"] == {}
     assert moment(changed["when"]) >= moment(made["when"])

@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class FinanceConfig(AppConfig):
     name = "finance"
     verbose_name = _("Finance")
+
+    def ready(self) -> None:
+        # Registers the workflow's named permissions (finance.submit_transaction, ...).
+        from finance import rules  # noqa: F401

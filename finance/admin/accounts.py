@@ -16,9 +16,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from finance import rules as steps
 from finance.models import Account, AccountKind, CashCount, CountStatus, Transfer
 from finance.services import closing, custody, settle, transfers
-from finance.services.access import may_write
 from finance.services.balances import balance_of, balances_of
 from geventator.currencies import format_money
 from organizers import rules as perms
@@ -138,7 +138,7 @@ class AccountAdmin(EventScopedAdmin):
         event = event_or_404(request, event_id)
         here = reverse("admin:finance_account_settle_up", args=[event.pk])
         if request.method == "POST":
-            if not may_write(request.user, event, "treasurer"):
+            if not steps.allowed(request.user, steps.SETTLE_UP, event):
                 raise PermissionDenied
             form = ReimbursementForm(event, request.POST)
             if form.is_valid():
@@ -163,7 +163,7 @@ class AccountAdmin(EventScopedAdmin):
                 self.message_user(request, " ".join(errors), messages.ERROR)
             return HttpResponseRedirect(here)
         debts = settle.settle_up(event)
-        can_record = may_write(request.user, event, "treasurer")
+        can_record = steps.allowed(request.user, steps.SETTLE_UP, event)
         own_accounts = list(ReimbursementForm.own_accounts_of(event)) if can_record and debts else []
         rows = [
             {
@@ -212,14 +212,16 @@ class AccountAdmin(EventScopedAdmin):
                 )
                 self.message_user(request, done % {"event": event.name}, messages.SUCCESS)
             return HttpResponseRedirect(here)
-        is_owner = request.user.is_superuser or perms.has_role(request.user, event, "owner")
+        # The page offers the step that fits the books: closing open ones, reopening closed ones.
+        step_now = steps.CLOSE_BOOKS if event.closed_at is None else steps.REOPEN_BOOKS
+        is_owner = steps.allowed(request.user, step_now, event)
         return self._page(
             request,
             event,
             gettext("Close the books: %(event)s") % {"event": event.name},
             "admin/finance/close_books.html",
             blockers=closing.closing_blockers(event) if event.closed_at is None else [],
-            is_owner=is_owner and event.archived_at is None,
+            is_owner=is_owner,
         )
 
 

@@ -23,12 +23,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from finance.models import EXPENSE_KINDS, Approval, BudgetLine, Direction, Status, Transaction
+from finance import rules as steps
+from finance.models import EXPENSE_KINDS, Approval, Status, Transaction
 from finance.models.ledger import LOCKED_STATUSES, LockedEntryError
 from finance.services import approvals
-from finance.services.access import may_write
 from geventator.db import atomic
-from organizers import rules as perms
 
 LOCKED_NOTE = _(
     "This entry is approved or paid: it is locked and cannot be changed or deleted. Correct it with a "
@@ -102,6 +101,15 @@ STEPS: dict[str, Step] = {
 }
 
 
+STEP_PERMISSIONS = {
+    "submit": steps.SUBMIT,
+    "approve": steps.APPROVE,
+    "reject": steps.REJECT,
+    "pay": steps.PAY,
+    "reverse": steps.REVERSE,
+}
+
+
 def _messages_of(exc: ValidationError | PermissionDenied) -> str:
     if isinstance(exc, ValidationError):
         return " ".join(exc.messages)
@@ -121,33 +129,20 @@ class TransactionWorkflowAdminMixin:
         "reverse_selected",
     ]
 
-    # --- Who may reach a step at all (the service judges each entry) -------------------------
+    # --- Who may take a step: its named permission (finance/rules.py) ------------------------
+
+    def _allows(self, request: HttpRequest, step: str, tx: Transaction | None = None) -> bool:
+        """The step's permission on ``tx``, or (None) in at least one event (the action list)."""
+        return steps.allowed(request.user, STEP_PERMISSIONS[step], tx)
 
     def has_submit_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_superuser or perms.has_role(request.user, None, "organizer")
+        return self._allows(request, "submit")
 
     def has_approve_permission(self, request: HttpRequest) -> bool:
-        user = request.user
-        if user.is_superuser or perms.has_role(user, None, "treasurer"):
-            return True
-        organizer_of = perms.events_with_role(user, "organizer")
-        return BudgetLine.objects.filter(
-            owner_id=user.pk, direction=Direction.EXPENSE, event_id__in=organizer_of
-        ).exists()
+        return self._allows(request, "approve")
 
     def has_treasury_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_superuser or perms.has_role(request.user, None, "treasurer")
-
-    def _may_take(self, request: HttpRequest, tx: Transaction, step: str) -> bool:
-        """Whether the user's role lets them take this step on this entry (its state aside)."""
-        user = request.user
-        if step == "submit":
-            return may_write(user, tx.event, "organizer") or (
-                tx.created_by_id == user.pk and may_write(user, tx.event, "viewer")
-            )
-        if step in {"approve", "reject"}:
-            return approvals.may_approve(user, tx, approvals.expense_line(tx))
-        return may_write(user, tx.event, "treasurer")
+        return self._allows(request, "pay")
 
     def _available_steps(self, request: HttpRequest, tx: Transaction) -> list[str]:
         """The steps the entry's state allows and the user's role permits (for the buttons)."""
@@ -161,20 +156,15 @@ class TransactionWorkflowAdminMixin:
             and tx.reversal_of_id is None
             and not Transaction.objects.filter(reversal_of_id=tx.pk).exists(),
         }
-        return [step for step, possible in by_state.items() if possible and self._may_take(request, tx, step)]
+        return [step for step, possible in by_state.items() if possible and self._allows(request, step, tx)]
 
     # --- Locked entries ------------------------------------------------------------------------
 
-    def _may_change_unlocked(self, request: HttpRequest, obj: Transaction) -> bool:
-        """What the rules would answer were the entry not locked (a treasurer in a writable event)."""
-        user = request.user
-        return user.is_superuser or perms.finance_writable(perms.is_treasurer).test(user, obj)
-
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         if obj is not None and obj.is_locked:
-            # All its fields are read-only (get_readonly_fields); "change" here only lets a
-            # treasurer add receipts to it.
-            return self._may_change_unlocked(request, obj)
+            # All its fields are read-only (get_readonly_fields); "change" here only lets whoever
+            # may correct it (by a reversal) add receipts to it.
+            return self._allows(request, "reverse", obj)
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
@@ -302,23 +292,16 @@ class TransactionWorkflowAdminMixin:
         ]
         return own + super().get_urls()
 
-    def _has_step_permission(self, request: HttpRequest, step: str) -> bool:
-        if step == "submit":
-            return self.has_submit_permission(request)
-        if step in {"approve", "reject"}:
-            return self.has_approve_permission(request)
-        return self.has_treasury_permission(request)
-
     def step_view(self, request: HttpRequest, object_id: str, step: str) -> HttpResponse:
         spec = STEPS.get(step)
         if spec is None:
             raise Http404
-        if not self._has_step_permission(request, step):
+        if not self._allows(request, step):
             raise PermissionDenied  # a role too low in every event, before looking the entry up
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not self._may_take(request, obj, step):
+        if not self._allows(request, step, obj):
             raise PermissionDenied
         form = spec.form(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():

@@ -18,6 +18,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from finance import rules as steps
+from finance.api.workflow import WorkflowViewSetMixin
 from finance.models import (
     Account,
     AccountKind,
@@ -28,7 +30,6 @@ from finance.models import (
     TransferStatus,
 )
 from finance.services import closing, custody, settle, transfers
-from finance.services.access import require_write
 from finance.services.balances import balance_of, balances_of, event_balances
 from geventator.currencies import quantize
 from organizers import rules as perms
@@ -188,7 +189,7 @@ class TransferFilter(django_filters.FilterSet):
         return queryset.filter(Q(from_account_id=value) | Q(to_account_id=value))
 
 
-class TransferViewSet(EventScopedViewSet):
+class TransferViewSet(WorkflowViewSetMixin, EventScopedViewSet):
     model = Transfer
     select_related = (
         "event",
@@ -203,14 +204,9 @@ class TransferViewSet(EventScopedViewSet):
     search_fields = ["description"]
     ordering_fields = ["date", "amount", "status", "created_at"]
     ordering = ["-date", "-created_at"]
-    # Who may confirm or cancel is decided in finance/services/transfers.py (a holder confirms
-    # their own side even as an organizer): the view only needs the transfer to be visible.
-    permission_type_map = {
-        **EventScopedViewSet.permission_type_map,
-        "confirm_sent": "view",
-        "confirm_received": "view",
-        "cancel": "view",
-    }
+    # finance.confirm_sent_transfer, ... (finance/rules.py: a holder confirms their own side).
+    workflow_actions = ("confirm_sent", "confirm_received", "cancel")
+    permission_type_map = {**EventScopedViewSet.permission_type_map, **{step: step for step in workflow_actions}}
 
     def perform_create(self, serializer: TransferSerializer) -> None:
         data = serializer.validated_data
@@ -335,7 +331,7 @@ class CashCountFilter(django_filters.FilterSet):
         fields = ["event", "account", "status"]
 
 
-class CashCountViewSet(EventScopedViewSet):
+class CashCountViewSet(WorkflowViewSetMixin, EventScopedViewSet):
     model = CashCount
     select_related = ("event", "account", "counted_by", "confirmed_by")
     serializer_class = CashCountSerializer
@@ -343,7 +339,9 @@ class CashCountViewSet(EventScopedViewSet):
     search_fields = ["reason"]
     ordering_fields = ["counted_at", "status", "created_at"]
     ordering = ["-counted_at"]
-    permission_type_map = {**EventScopedViewSet.permission_type_map, "confirm": "view", "dismiss": "view"}
+    # finance.confirm_cashcount and finance.dismiss_cashcount (finance/rules.py).
+    workflow_actions = ("confirm", "dismiss")
+    permission_type_map = {**EventScopedViewSet.permission_type_map, **{step: step for step in workflow_actions}}
 
     def perform_create(self, serializer: CashCountSerializer) -> None:
         data = serializer.validated_data
@@ -471,7 +469,7 @@ class EventSettleUpView(APIView):
         """Record the reimbursement transfer that settles a pocket (treasurers and owners); it
         counts once both sides confirmed it."""
         event = visible_event(request.user, pk)
-        require_write(request.user, event, "treasurer")
+        steps.require(request.user, steps.SETTLE_UP, event)
         body = ReimbursementSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         data = body.validated_data

@@ -1,24 +1,19 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from finance import rules as steps
 from finance.api.filters import CategoryFilter, TransactionFilter
 from finance.api.serializers import CategorySerializer, TransactionSerializer
+from finance.api.workflow import WorkflowViewSetMixin, as_api_errors
 from finance.models import Category, Transaction
-from finance.models.ledger import LockedEntryError
 from finance.services import approvals
 from geventator.db import atomic
-from organizers import rules as perms
 from organizers.api.base import EventScopedViewSet
 
 
@@ -29,26 +24,6 @@ class CategoryViewSet(EventScopedViewSet):
     search_fields = ["name", "description"]
     ordering_fields = ["name"]
     ordering = ["name"]
-
-
-class EntryLocked(APIException):
-    """409: the entry is approved or paid; it is corrected by a reversal, never changed or deleted."""
-
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = _("Approved and paid entries cannot be changed or deleted: correct them with a reversal.")
-    default_code = "locked"
-
-
-@contextmanager
-def _as_api_errors() -> Iterator[None]:
-    """The workflow's refusals with their messages: role → 403, locked → 409 (bad state stays 400)."""
-    try:
-        yield
-    except LockedEntryError as exc:
-        raise EntryLocked(exc.messages[0]) from exc
-    except DjangoPermissionDenied as exc:
-        # DRF's own handler would drop the message of Django's PermissionDenied.
-        raise exceptions.PermissionDenied(str(exc) or None) from exc
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -65,7 +40,7 @@ class ApproveSerializer(serializers.Serializer):
     )
 
 
-class TransactionViewSet(EventScopedViewSet):
+class TransactionViewSet(WorkflowViewSetMixin, EventScopedViewSet):
     """The ledger. New expenses are drafts; the workflow actions move them (see
     finance/services/approvals.py). Approved and paid entries answer 409 to a change or delete."""
 
@@ -76,25 +51,17 @@ class TransactionViewSet(EventScopedViewSet):
     search_fields = ["description", "counterparty"]
     ordering_fields = ["date", "amount", "kind", "status", "created_at"]
     ordering = ["-date", "-created_at"]
-    # The workflow actions need the entry to be visible (else 404); the service judges the role.
+    workflow_actions = ("submit", "approve", "reject", "pay", "reverse")
+    # Each action asks its own permission: finance.submit_transaction, ... (finance/rules.py).
     permission_type_map = {
         **EventScopedViewSet.permission_type_map,
-        **dict.fromkeys(("submit", "approve", "reject", "pay", "reverse"), "view"),
+        **{step: step for step in workflow_actions},
     }
 
-    def get_object(self) -> Transaction:
-        obj = super().get_object()
-        if self.action in {"update", "partial_update", "destroy"} and obj.is_locked:
-            user = self.request.user
-            # Locked says more than "forbidden" to whoever could change the entry were it not
-            # locked; anyone else gets the role's 403 (from the rules, right after this).
-            if user.is_superuser or (
-                perms.has_role(user, obj, "treasurer")
-                and not perms.event_is_archived(obj)
-                and not perms.event_books_closed(obj)
-            ):
-                raise EntryLocked
-        return obj
+    def explain_refusal(self, user, record: Transaction) -> None:
+        if self.action in {"update", "partial_update", "destroy"}:
+            steps.refuse_locked(user, record)  # "locked" to whoever could correct it by a reversal
+        super().explain_refusal(user, record)
 
     def perform_create(self, serializer: TransactionSerializer) -> None:
         submit_now = serializer.validated_data.pop("submit", False)
@@ -104,16 +71,16 @@ class TransactionViewSet(EventScopedViewSet):
             if submit_now and serializer.instance.is_expense:
                 approvals.submit(serializer.instance, self.request.user)
 
-        with _as_api_errors(), atomic():
+        with as_api_errors(), atomic():
             create()
 
     def perform_update(self, serializer: TransactionSerializer) -> None:
         serializer.validated_data.pop("submit", None)
-        with _as_api_errors():
+        with as_api_errors():
             serializer.save()
 
     def perform_destroy(self, instance: Transaction) -> None:
-        with _as_api_errors():
+        with as_api_errors():
             instance.delete()
 
     def _answer(self, transaction: Transaction, code: int = status.HTTP_200_OK) -> Response:
@@ -123,7 +90,7 @@ class TransactionViewSet(EventScopedViewSet):
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str | None = None) -> Response:
         """Draft or rejected expense → submitted (its creator, or an organizer+ of the event)."""
-        with _as_api_errors():
+        with as_api_errors():
             return self._answer(approvals.submit(self.get_object(), request.user))
 
     @extend_schema(request=ApproveSerializer, responses=TransactionSerializer)
@@ -134,7 +101,7 @@ class TransactionViewSet(EventScopedViewSet):
         budget only an owner approves, with ``override_reason``."""
         body = ApproveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        with _as_api_errors():
+        with as_api_errors():
             tx = approvals.approve(self.get_object(), request.user, body.validated_data["override_reason"])
             return self._answer(tx)
 
@@ -144,14 +111,14 @@ class TransactionViewSet(EventScopedViewSet):
         """Reject a submitted expense with a ``reason`` (whoever may approve it)."""
         body = ReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        with _as_api_errors():
+        with as_api_errors():
             return self._answer(approvals.reject(self.get_object(), request.user, body.validated_data["reason"]))
 
     @extend_schema(request=None, responses=TransactionSerializer)
     @action(detail=True, methods=["post"])
     def pay(self, request: Request, pk: str | None = None) -> Response:
         """Approved expense → paid: booked, it now counts in balances (treasurer or owner)."""
-        with _as_api_errors():
+        with as_api_errors():
             return self._answer(approvals.mark_paid(self.get_object(), request.user))
 
     @extend_schema(request=ReasonSerializer, responses={201: TransactionSerializer})
@@ -161,6 +128,6 @@ class TransactionViewSet(EventScopedViewSet):
         with a ``reason``; answers the new entry (treasurer or owner)."""
         body = ReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        with _as_api_errors():
+        with as_api_errors():
             reversal = approvals.reverse(self.get_object(), request.user, body.validated_data["reason"])
             return self._answer(reversal, status.HTTP_201_CREATED)

@@ -35,9 +35,9 @@ from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from finance import rules as steps
 from finance.models import EXPENSE_KINDS, Approval, BudgetLine, Direction, Status, Transaction
 from finance.models.ledger import LOCKED_STATUSES
-from finance.services.access import may_write, require_write
 from geventator.currencies import format_money, quantize
 from geventator.db import run_atomically
 from organizers import rules as perms
@@ -138,28 +138,6 @@ def expense_line(tx: Transaction) -> BudgetLine | None:
     ).first()
 
 
-def may_approve(user, tx: Transaction, line: BudgetLine | None) -> bool:
-    """Treasurer or owner of the event, or the owner of the expense's budget line (organizer+)."""
-    if not may_write(user, tx.event, "organizer"):
-        return False
-    if user.is_superuser or perms.has_role(user, tx.event, "treasurer"):
-        return True
-    return line is not None and line.owner_id == user.pk
-
-
-def _require_approver(user, tx: Transaction, line: BudgetLine | None) -> None:
-    if may_approve(user, tx, line):
-        return
-    require_write(user, tx.event, "organizer")  # archived, closed or not a member: says which
-    raise PermissionDenied(
-        _("Only a treasurer or owner of the event, or the owner of this category's budget line, may do this.")
-    )
-
-
-def _is_owner(user, tx: Transaction) -> bool:
-    return user.is_superuser or perms.has_role(user, tx.event, "owner")
-
-
 def approvals_needed(tx: Transaction) -> int:
     threshold = tx.event.four_eyes_threshold
     return 2 if threshold is not None and tx.base_amount > threshold else 1
@@ -223,7 +201,7 @@ def _check_budget(fresh: Transaction, user, line: BudgetLine | None, override_re
         "amount": format_money(fresh.base_amount, currency),
     }
     reason = (override_reason or "").strip()
-    if not _is_owner(user, fresh):
+    if not steps.allowed(user, steps.OVERRIDE_BUDGET, fresh):
         if reason:
             raise PermissionDenied(_("Only an owner of the event may approve an expense beyond the budget."))
         raise ValidationError(message + " " + _("An owner of the event may approve it with a written reason."))
@@ -241,10 +219,7 @@ def submit(tx: Transaction, user) -> Transaction:
 
     def step() -> Transaction:
         fresh = _fresh(tx)
-        creator = fresh.created_by_id is not None and fresh.created_by_id == user.pk
-        if not (may_write(user, fresh.event, "organizer") or (creator and may_write(user, fresh.event, "viewer"))):
-            require_write(user, fresh.event, "viewer")
-            raise PermissionDenied(_("Only its creator or an organizer of the event may submit this expense."))
+        steps.require(user, steps.SUBMIT, fresh)
         _require_expense(fresh)
         if fresh.status not in (Status.DRAFT, Status.REJECTED):
             raise ValidationError(
@@ -273,12 +248,9 @@ def approve(tx: Transaction, user, override_reason: str = "") -> Transaction:
 
     def step() -> Transaction:
         fresh = _fresh(tx)
+        # Four eyes included: not who created, submitted or last changed it (finance/rules.py).
+        steps.require(user, steps.APPROVE, fresh)
         line = expense_line(fresh)
-        _require_approver(user, fresh, line)
-        if user.pk in {fresh.created_by_id, fresh.submitted_by_id}:
-            raise PermissionDenied(_("You cannot approve an expense you created or submitted."))
-        if user.pk == fresh.last_changed_by_id:
-            raise PermissionDenied(_("You cannot approve an expense you changed last: someone else must."))
         _require_expense(fresh)
         if fresh.status != Status.SUBMITTED:
             raise ValidationError(
@@ -304,7 +276,7 @@ def reject(tx: Transaction, user, reason: str) -> Transaction:
 
     def step() -> Transaction:
         fresh = _fresh(tx)
-        _require_approver(user, fresh, expense_line(fresh))
+        steps.require(user, steps.REJECT, fresh)
         text = _reason(reason, _("Say why the expense is rejected."))
         _require_expense(fresh)
         if fresh.status != Status.SUBMITTED:
@@ -326,7 +298,7 @@ def mark_paid(tx: Transaction, user) -> Transaction:
 
     def step() -> Transaction:
         fresh = _fresh(tx)
-        require_write(user, fresh.event, "treasurer")
+        steps.require(user, steps.PAY, fresh)
         _require_expense(fresh)
         if fresh.status != Status.APPROVED:
             raise ValidationError(
@@ -351,7 +323,7 @@ def reverse(tx: Transaction, user, reason: str) -> Transaction:
 
     def step() -> Transaction:
         fresh = _fresh(tx)
-        require_write(user, fresh.event, "treasurer")
+        steps.require(user, steps.REVERSE, fresh)
         text = _reason(reason, _("Say why the entry is reversed."))
         if fresh.status not in LOCKED_STATUSES:
             raise ValidationError(

@@ -12,16 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from finance import rules as steps
 from finance.models import AccountKind, CashCount, CountStatus, Status, Transaction, Transfer, TransferStatus
 from finance.services.balances import AccountBalance, account_balances
 from geventator.currencies import format_money
 from geventator.db import run_atomically
-from organizers import rules as perms
 from organizers.models import Event
 
 COUNTED_KINDS = frozenset({AccountKind.BANK, AccountKind.CASH, AccountKind.PROVIDER})
@@ -153,16 +153,9 @@ def _reconciliation_blockers(event: Event, accounts: list[AccountBalance]) -> li
     return blockers
 
 
-def _require_owner(event: Event, user) -> None:
-    if not (user.is_superuser or perms.has_role(user, event, "owner")):
-        raise PermissionDenied(_("Only an owner of the event can close or reopen its books."))
-    if event.archived_at is not None and not user.is_superuser:
-        raise PermissionDenied(_("This event is archived: its records are read-only."))
-
-
 def close_event(event: Event, user) -> Event:
     """Close the books (owners), or raise ValidationError listing everything still open."""
-    _require_owner(event, user)
+    steps.require(user, steps.CLOSE_BOOKS, event)
     if event.closed_at is not None:
         raise ValidationError(_("The books of this event are already closed."))
     blockers = closing_blockers(event)
@@ -174,7 +167,7 @@ def close_event(event: Event, user) -> Event:
 
 def reopen_event(event: Event, user) -> Event:
     """Make the event's finance records writable again (owners)."""
-    _require_owner(event, user)
+    steps.require(user, steps.REOPEN_BOOKS, event)
     if event.closed_at is None:
         raise ValidationError(_("The books of this event are not closed."))
     _set_closed_at(event, None)

@@ -11,13 +11,13 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from finance import rules as steps
 from finance.models import AccountKind, CashCount, CountStatus, Kind, Status, Transaction
 from finance.models.accounts import Account
-from finance.services.access import may_write, require_open, require_write
 from finance.services.balances import balance_of
 from geventator.currencies import format_money
 from geventator.db import run_atomically
@@ -28,7 +28,7 @@ STATE_FIELDS = ["status", "reason", "confirmed_by", "confirmed_at", "adjustment"
 def record_count(account: Account, user, counted_amount: Decimal, counted_at: datetime, reason: str = "") -> CashCount:
     """Record what was found in ``account``; the expected amount is its balance right now."""
     event = account.event
-    require_write(user, event, "organizer")
+    steps.require(user, steps.RECORD_COUNT, account)
     if account.kind == AccountKind.POCKET:
         # What an organizer paid personally is settled up, not counted.
         raise ValidationError({"account": _("A pocket account is settled up, not counted.")})
@@ -46,15 +46,9 @@ def record_count(account: Account, user, counted_amount: Decimal, counted_at: da
     return count
 
 
-def may_confirm(user, count: CashCount) -> bool:
-    return may_write(user, count.event, "treasurer") and count.counted_by_id != user.pk
-
-
 def confirm_count(count: CashCount, user, reason: str = "") -> CashCount:
     """Confirm a pending count (a treasurer or owner who did not count); book its difference."""
-    require_write(user, count.event, "treasurer")
-    if count.counted_by_id is not None and count.counted_by_id == user.pk:
-        raise PermissionDenied(_("Someone other than the person who counted must confirm the count."))
+    steps.require(user, steps.CONFIRM_COUNT, count)  # four eyes: not who counted
     reason = (reason or "").strip() or count.reason.strip()
 
     def step() -> None:
@@ -106,12 +100,7 @@ def book_adjustment(count: CashCount, user, difference: Decimal, now: datetime) 
 
 def dismiss_count(count: CashCount, user) -> CashCount:
     """Set a pending count aside (a treasurer or owner, or who counted): nothing is booked."""
-    require_open(user, count.event)
-    if not (
-        may_write(user, count.event, "treasurer")
-        or (count.counted_by_id == user.pk and may_write(user, count.event, "organizer"))
-    ):
-        raise PermissionDenied(_("Only who counted, a treasurer or an owner can dismiss a count."))
+    steps.require(user, steps.DISMISS_COUNT, count)
 
     def step() -> None:
         changed = CashCount.objects.filter(pk=count.pk, status=CountStatus.PENDING).update(status=CountStatus.DISMISSED)

@@ -18,8 +18,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from finance import rules as steps
 from finance.models import Account, AccountKind, Transfer, TransferPurpose, TransferStatus
-from finance.services.access import require_write
 from finance.services.balances import account_balances, balance_of
 from finance.services.transfers import create_transfer
 from geventator.db import run_atomically
@@ -117,7 +117,7 @@ def record_reimbursement(
     if isinstance(pocket, Debt):
         pocket = Account.objects.select_related("event", "holder").get(pk=pocket.account_id)
     event = pocket.event
-    require_write(user, event, "treasurer")
+    steps.require(user, steps.SETTLE_UP, pocket)
     if pocket.kind != AccountKind.POCKET:
         raise ValidationError({"account": _("Only an organizer's pocket account is settled up.")})
     event_account = event_account or Account.main_for(event)

@@ -16,12 +16,12 @@ from __future__ import annotations
 from datetime import date as Date  # noqa: N812 - the field is called date
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from finance import rules as steps
 from finance.models import Account, Transfer, TransferPurpose, TransferStatus
-from finance.services.access import may_write, require_open, require_write
 from geventator.db import run_atomically
 from organizers.models import Event
 
@@ -71,7 +71,7 @@ def create_transfer(
     description: str = "",
 ) -> Transfer:
     """Record a pending transfer (organizers and up); nothing counts until both sides confirm."""
-    require_write(user, event, "organizer")
+    steps.require(user, steps.RECORD_TRANSFER, event)
     transfer = Transfer(
         event=event,
         from_account=from_account,
@@ -102,31 +102,9 @@ def validate_transfer(transfer: Transfer) -> None:
         raise ValidationError(errors)
 
 
-def may_confirm(user, transfer: Transfer, side: str) -> bool:
-    account = getattr(transfer, SIDES[side][0])
-    if account.holder_id is not None:
-        # Only the person holding the money can say it left or arrived.
-        return user.pk == account.holder_id and may_write(user, transfer.event, "organizer")
-    return may_write(user, transfer.event, "treasurer")
-
-
-def may_cancel(user, transfer: Transfer) -> bool:
-    if may_write(user, transfer.event, "treasurer"):
-        return True
-    return transfer.created_by_id == user.pk and may_write(user, transfer.event, "organizer")
-
-
 def _confirm(transfer: Transfer, user, side: str) -> Transfer:
-    account_field, by_field, at_field = SIDES[side]
-    require_open(user, transfer.event)
-    if not may_confirm(user, transfer, side):
-        account = getattr(transfer, account_field)
-        if account.holder_id is not None:
-            raise PermissionDenied(
-                _("Only %(holder)s, who holds %(account)s, can confirm this side.")
-                % {"holder": account.holder, "account": account}
-            )
-        raise PermissionDenied(_("Only a treasurer or owner of the event can confirm this side."))
+    _account, by_field, at_field = SIDES[side]
+    steps.require(user, steps.CONFIRM_SENT if side == SENT else steps.CONFIRM_RECEIVED, transfer)
 
     def step() -> Transfer:
         claimed = Transfer.objects.filter(
@@ -167,9 +145,7 @@ def confirm_received(transfer: Transfer, user) -> Transfer:
 
 def cancel(transfer: Transfer, user) -> Transfer:
     """Cancel a pending transfer (its creator, a treasurer or an owner); a confirmed one stays."""
-    require_open(user, transfer.event)
-    if not may_cancel(user, transfer):
-        raise PermissionDenied(_("Only who recorded this transfer, a treasurer or an owner can cancel it."))
+    steps.require(user, steps.CANCEL_TRANSFER, transfer)
 
     def step() -> None:
         changed = Transfer.objects.filter(pk=transfer.pk, status=TransferStatus.PENDING).update(

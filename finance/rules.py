@@ -113,7 +113,9 @@ rules.add_perm(REOPEN_BOOKS, owner_of_live_event)
 
 
 def allowed(user, permission: str, record=None) -> bool:
-    return bool(getattr(user, "is_authenticated", False)) and rules.has_perm(permission, user, record)
+    if not (getattr(user, "is_authenticated", False) and user.is_active):
+        return False
+    return rules.has_perm(permission, user, record)
 
 
 # The least role a step needs, and what a refusal says to someone without it.

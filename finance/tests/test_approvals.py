@@ -8,7 +8,10 @@ from decimal import Decimal
 import pytest
 from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 
+from finance import rules as steps
+from finance.admin.approvals import STEP_PERMISSIONS
 from finance.factories import AccountFactory, BudgetLineFactory, CategoryFactory, TransactionFactory
 from finance.models import Approval, BudgetLine, Kind, Status, Transaction
 from finance.models.ledger import LockedEntryError
@@ -1139,3 +1142,57 @@ def test_admin_reverse_step_page_goes_to_the_new_entry(client, event_a, treasure
     reversal = Transaction.objects.get(reversal_of=paid)
     assert response.status_code == 302
     assert response["Location"] == admin_url(reversal, "change")
+
+
+# --- One home for each rule: the step's named permission (finance/rules.py) answers everywhere ---
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("step", list(ALLOWED))
+def test_the_permission_the_admin_button_and_the_api_agree(request, client, api, draft, crew, owner, step, persona):
+    user = request.getfixturevalue(persona)
+    tx = bring_to(BEFORE[step], draft, crew, owner)
+    expected = persona in ALLOWED[step]
+    client.force_login(user)
+
+    permitted = steps.allowed(user, STEP_PERMISSIONS[step], Transaction.objects.get(pk=tx.pk))
+    page = client.get(admin_url(tx, "change"))
+    button = reverse(f"admin:finance_transaction_{step}", args=[tx.pk]) in page.content.decode()
+    response = api.as_user(user).post(detail(tx, step), {"reason": "Wrong supplier"}, format="json")
+
+    assert (permitted, button) == (expected, expected)
+    assert (response.status_code in {200, 201}) is expected, response.content
+
+
+def test_four_eyes_bind_a_superuser_too(api, event_a, crew, superuser, owner):
+    tx = approvals.submit(expense(event_a, crew, "80.00"), crew)
+    api.as_user(superuser).patch(detail(tx), {"amount": "90.00"}, format="json")
+    tx = approvals.submit(Transaction.objects.get(pk=tx.pk), crew)
+
+    refused = api.post(detail(tx, "approve"), {}, format="json")
+
+    assert steps.allowed(superuser, steps.APPROVE, tx) is False
+    assert refused.status_code == 403
+    assert "changed last" in refused.json()["detail"]
+    with pytest.raises(PermissionDenied):
+        approvals.approve(tx, superuser)
+    assert approvals.approve(tx, owner).status == Status.APPROVED
+    assert Transaction.objects.get(pk=tx.pk).amount == Decimal("90.00")
+
+
+def test_an_api_step_reads_the_entry_once_before_the_service_re_reads_it(api, submitted, treasurer, monkeypatch):
+    from rest_framework.generics import GenericAPIView
+
+    reads = []
+    real = GenericAPIView.get_object
+
+    def counted(view):
+        reads.append(view.action)
+        return real(view)
+
+    monkeypatch.setattr(GenericAPIView, "get_object", counted)
+
+    response = api.as_user(treasurer).post(detail(submitted, "approve"), {}, format="json")
+
+    assert response.status_code == 200
+    assert reads == ["approve"]  # the permission check and the action share it

@@ -1,8 +1,9 @@
 """The expense workflow in the Transaction admin: step pages, bulk actions and locked entries.
 
-Kept out of finance/admin/ledger.py so the admin class only names the mixin. Every step goes through
-finance/services/approvals.py, which judges roles and states; the pages here only ask for what a
-step needs (a reason) and report what the service said.
+Kept out of finance/admin/ledger.py so the admin class only names the mixin. A step's button and page
+are offered only when its named permission (finance/rules.py) holds; every step goes through
+finance/services/approvals.py, which asks the same permission and judges states; the pages here
+only ask for what a step needs (a reason) and report what the service said.
 """
 
 from __future__ import annotations
@@ -187,7 +188,14 @@ class TransactionWorkflowAdminMixin:
             # Nothing of the entry could be edited: only its receipts (the inline) are saved.
             self.message_user(request, gettext("The entry is locked: only its receipts were saved."), messages.INFO)
             return
+        was_submitted = change and obj.status == Status.SUBMITTED
         super().save_model(request, obj, form, change)
+        if was_submitted and obj.status == Status.DRAFT:
+            self.message_user(
+                request,
+                gettext("Its amounts changed, so the expense is a draft again: its approvals were withdrawn."),
+                messages.WARNING,
+            )
 
     def changeform_view(self, request: HttpRequest, object_id=None, form_url="", extra_context=None):
         try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
@@ -181,6 +182,7 @@ def test_admin_rewrite_of_a_half_approved_expense_sends_it_back_and_its_editor_c
     step = client.post(reverse("admin:finance_transaction_approve", args=[tx.pk]), {})
 
     assert saved.status_code == 302, form_errors(saved)
+    assert any("draft again" in str(message) for message in get_messages(saved.wsgi_request))
     assert (stored(tx).amount, stored(tx).status, stored(tx).approval_count) == (
         Decimal("95000.00"),
         Status.SUBMITTED,

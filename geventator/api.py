@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import io
+import re
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers, status
-from rest_framework.exceptions import APIException, PermissionDenied
-from rest_framework.filters import OrderingFilter
+from rest_framework.exceptions import APIException, ParseError, PermissionDenied
+from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.parsers import JSONParser
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from geventator.search import search_refusal
 
 
 class StillReferenced(APIException):
@@ -62,3 +69,53 @@ class StableOrderingFilter(OrderingFilter):
         if not ordering or any(field.lstrip("-") in ("pk", "id") for field in ordering):
             return ordering
         return [*ordering, "pk"]
+
+
+class BoundedSearchFilter(SearchFilter):
+    """?search= within geventator.search's bounds; beyond them, 400 saying the limit."""
+
+    def get_search_terms(self, request):
+        words = super().get_search_terms(request)
+        refusal = search_refusal(request.query_params.get(self.search_param, ""), words)
+        if refusal is not None:
+            raise serializers.ValidationError({self.search_param: [refusal]})
+        return words
+
+
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def exceeds_json_depth(text: str, limit: int) -> bool:
+    """Whether the JSON ``text`` nests arrays and objects deeper than ``limit``, counted without
+    parsing (brackets inside strings do not count)."""
+    depth = 0
+    for bracket in _JSON_BRACKET.finditer(_JSON_STRING.sub('""', text)):
+        depth += 1 if bracket.group() in "[{" else -1
+        if depth > limit:
+            return True
+    return False
+
+
+class BoundedJSONParser(JSONParser):
+    """JSON bodies nested at most MAX_JSON_DEPTH deep (no resource needs more than a few levels).
+
+    Python's json parser and everything that walks the data after it recurse once per level: a
+    body nested 50,000 deep raised RecursionError, a 500. Refuse it as a parse error (400) first.
+    """
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
+        body = stream.read()
+        try:
+            text = body.decode(encoding)
+        except (UnicodeDecodeError, LookupError) as exc:
+            message = _("JSON parse error - the body is not valid %(encoding)s.") % {"encoding": encoding}
+            raise ParseError(message) from exc
+        if exceeds_json_depth(text, MAX_JSON_DEPTH):
+            raise ParseError(_("The JSON body is nested deeper than %(limit)d levels.") % {"limit": MAX_JSON_DEPTH})
+        try:
+            return super().parse(io.BytesIO(body), media_type, parser_context)
+        except RecursionError as exc:  # the scan and the parser disagree on invalid JSON
+            raise ParseError(_("The JSON body is nested too deeply.")) from exc

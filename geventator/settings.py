@@ -12,6 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from geventator.logs import logging_config
+from geventator.proxies import trusted_proxy_count
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -208,9 +209,14 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "geventator.api.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
+        "geventator.api.BoundedSearchFilter",
         "geventator.api.StableOrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -288,9 +294,13 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES",
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-# Behind a proxy every request comes from the proxy's address: count the proxies in front
-# (X-Forwarded-For) so that lockouts are per client address, not one for everybody.
-AXES_IPWARE_PROXY_COUNT = int(os.environ["AXES_PROXY_COUNT"]) if os.environ.get("AXES_PROXY_COUNT") else None
+# Behind a proxy every request comes from the proxy's address: TRUSTED_PROXY_COUNT (the proxies in
+# front, 0 = clients connect directly) picks the client out of X-Forwarded-For, one rule for the
+# lockout, the API throttles and the security log (geventator/proxies.py). Axes asks that function:
+# its AXES_IPWARE_* settings need django-ipware, which is not installed.
+TRUSTED_PROXY_COUNT = trusted_proxy_count(os.environ)
+AXES_CLIENT_IP_CALLABLE = "geventator.proxies.client_address"
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 
 # API throttling (per process: LocMem cache). Rates like "100/minute"; the token endpoint has its own.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "geventator"}}

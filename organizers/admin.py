@@ -19,6 +19,7 @@ from geventator.db import atomic
 from organizers import rules as perms
 from organizers.admin_mixins import (
     AtomicAdminMixin,
+    BoundedSearchMixin,
     EventScopedAdmin,
     RolePermissionsMixin,
     SafeAutocompleteMixin,
@@ -29,7 +30,7 @@ from organizers.services import archive_event, create_event, delete_event, unarc
 
 
 @admin.register(Organizer)
-class OrganizerAdmin(AtomicAdminMixin, UserAdmin):
+class OrganizerAdmin(AtomicAdminMixin, BoundedSearchMixin, UserAdmin):
     """Accounts are managed by superusers; organizers see the people they organize with."""
 
     list_display = ["username", "email", "first_name", "last_name", "is_staff", "is_superuser", "is_active"]
@@ -124,7 +125,7 @@ class MembershipInline(RolePermissionsMixin, SafeAutocompleteMixin, admin.Tabula
 
 
 @admin.register(Event)
-class EventAdmin(AtomicAdminMixin, RolePermissionsMixin, admin.ModelAdmin):
+class EventAdmin(AtomicAdminMixin, BoundedSearchMixin, RolePermissionsMixin, admin.ModelAdmin):
     list_display = ["name", "start_date", "end_date", "timezone", "currency", "archived_at"]
     list_filter = ["start_date", "currency", ("archived_at", admin.EmptyFieldListFilter)]
     actions = ["archive", "unarchive"]

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import PAGE_VAR
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from django.template.response import TemplateResponse
-from django.utils.text import capfirst
+from django.utils.text import capfirst, smart_split
 from django.utils.translation import gettext as _
 
 from geventator.db import atomic
+from geventator.search import search_refusal
 from organizers import history
 from organizers.models import Event
 
@@ -38,6 +39,20 @@ class AtomicAdminMixin:
         fresh = queryset.model._default_manager.filter(pk__in=list(queryset.values_list("pk", flat=True)))
         with atomic():
             super().delete_queryset(request, fresh)
+
+
+class BoundedSearchMixin:
+    """The admin's search (the list's ?q=, an autocomplete's term) within geventator.search's
+    bounds: beyond them the list is empty and says why, instead of a query SQLite cannot parse."""
+
+    def get_search_results(self, request: HttpRequest, queryset, search_term: str):
+        refusal = search_refusal(search_term, list(smart_split(search_term)))
+        if refusal is None:
+            return super().get_search_results(request, queryset, search_term)
+        match = request.resolver_match
+        if match is None or match.url_name != "autocomplete":  # a JSON answer shows no messages
+            messages.error(request, refusal)
+        return queryset.none(), False
 
 
 class RolePermissionsMixin:
@@ -195,7 +210,12 @@ class RecordHistoryMixin:
 
 
 class EventScopedAdmin(
-    AtomicAdminMixin, RolePermissionsMixin, SafeAutocompleteMixin, RecordHistoryMixin, admin.ModelAdmin
+    AtomicAdminMixin,
+    BoundedSearchMixin,
+    RolePermissionsMixin,
+    SafeAutocompleteMixin,
+    RecordHistoryMixin,
+    admin.ModelAdmin,
 ):
     """ModelAdmin of a model with an ``event`` foreign key."""
 

@@ -14,6 +14,8 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
+from geventator.proxies import client_address
+
 logger = logging.getLogger("geventator.security")
 
 _current_request: ContextVar[HttpRequest | None] = ContextVar("geventator_security_request", default=None)
@@ -32,10 +34,6 @@ class SecurityContextMiddleware:
             return self.get_response(request)
         finally:
             _current_request.reset(token)
-
-
-def client_address(request: Any) -> str | None:
-    return request.META.get("REMOTE_ADDR") if request is not None else None
 
 
 def channel(request: Any) -> str:

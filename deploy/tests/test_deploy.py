@@ -142,6 +142,8 @@ def test_app_role_installs_the_app_into_the_prefix(installed: Installed) -> None
     assert settings["DATABASE_URL"] == f"sqlite:///{installed.prefix}/var/lib/geventator/geventator.sqlite3"
     assert settings["DEBUG"] == "0"
     assert settings["DJANGO_SETTINGS_MODULE"] == "geventator.settings"
+    # nginx in front: the lockout and the throttles read the client from its X-Forwarded-For.
+    assert settings["TRUSTED_PROXY_COUNT"] == "1"
     assert (installed.prefix / "var" / "lib" / "geventator" / "geventator.sqlite3").stat().st_size > 0
     assert (root / "static" / "staticfiles.json").is_file()  # collectstatic's manifest
     # Receipt files: a folder of their own under the data folder, named in the settings.

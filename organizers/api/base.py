@@ -141,7 +141,23 @@ def history_data(entries: list[Entry]) -> list[dict]:
     ).data
 
 
-class EventScopedViewSet(AutoPermissionViewSetMixin, viewsets.ModelViewSet):
+class RulesViewSetMixin(AutoPermissionViewSetMixin):
+    """django-rules' viewset permissions, with OPTIONS answered.
+
+    DRF runs OPTIONS as the "metadata" action, which no model rule names: rules' mixin raises
+    ImproperlyConfigured (a 500) on every viewset. The answer describes the endpoint and its
+    fields (as the schema does) and reads no record: DRF's authentication and permission classes
+    still apply, the event-role rules are asked by the actions themselves.
+    """
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        if self.action == "metadata":
+            super(AutoPermissionViewSetMixin, self).initial(request, *args, **kwargs)
+        else:
+            super().initial(request, *args, **kwargs)
+
+
+class EventScopedViewSet(RulesViewSetMixin, viewsets.ModelViewSet):
     """CRUD on an event-owned model: lists hold only the user's events (others' objects answer
     404); each action needs the role that the model's rules name (else 403)."""
 

@@ -5,27 +5,26 @@ from rest_framework import exceptions, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rules.contrib.rest_framework import AutoPermissionViewSetMixin
 
 from activities.api.reports import ConflictSerializer, ScheduleSerializer, conflict_report, schedule_report
 from finance.api.serializers import EventSummarySerializer
 from finance.services import event_summary
 from organizers import rules as perms
-from organizers.api.base import EventScopedViewSet
+from organizers.api.base import EventScopedViewSet, RulesViewSetMixin
 from organizers.api.filters import MembershipFilter
 from organizers.api.serializers import EventSerializer, MembershipSerializer
 from organizers.models import Event, Membership
 from organizers.services import archive_event, create_event, delete_event, remove_membership, unarchive_event
 
 
-class EventViewSet(AutoPermissionViewSetMixin, viewsets.ModelViewSet):
+class EventViewSet(RulesViewSetMixin, viewsets.ModelViewSet):
     serializer_class = EventSerializer
     search_fields = ["name", "slug", "description"]
     ordering_fields = ["start_date", "name"]
     ordering = ["-start_date", "name"]
     filterset_fields = {"start_date": ["gte", "lte"], "currency": ["exact"]}
     permission_type_map = {
-        **AutoPermissionViewSetMixin.permission_type_map,
+        **RulesViewSetMixin.permission_type_map,
         "summary": "view",
         "conflicts": "view",
         "schedule": "view",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -121,7 +122,7 @@ class TransactionAdmin(TransactionWorkflowAdminMixin, LedgerToolsAdminMixin, Eve
             # Not the model's 1: a foreign amount left at a made-up rate would convert 1:1. Empty
             # is read as 1 for the base currency and refused ("give the rate") for another.
             field.initial = None
-        if db_field.name == "pledge" and field is not None:
+        if db_field.name == "pledge" and isinstance(field, forms.ModelChoiceField) and field.queryset is not None:
             # A pledge is named with its party: read the parties with the pledges, not one per option.
             field.queryset = field.queryset.select_related("party")
         return field

@@ -7,6 +7,8 @@ too low answers 403, a bad state or input 400 with field messages, another event
 
 from __future__ import annotations
 
+from typing import cast
+
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
@@ -212,7 +214,7 @@ class TransferViewSet(EventScopedViewSet):
         "cancel": "view",
     }
 
-    def perform_create(self, serializer: TransferSerializer) -> None:
+    def perform_create(self, serializer: serializers.BaseSerializer[Transfer]) -> None:
         data = serializer.validated_data
         serializer.instance = transfers.create_transfer(
             data["event"],
@@ -225,8 +227,8 @@ class TransferViewSet(EventScopedViewSet):
             description=data.get("description", ""),
         )
 
-    def perform_update(self, serializer: TransferSerializer) -> None:
-        if not transfers.is_editable(serializer.instance):
+    def perform_update(self, serializer: serializers.BaseSerializer[Transfer]) -> None:
+        if not transfers.is_editable(cast(Transfer, serializer.instance)):  # an update: it has one
             raise DjangoValidationError(
                 _("Only a transfer nobody has confirmed yet can change; a confirmed one is undone by a transfer back.")
             )
@@ -345,7 +347,7 @@ class CashCountViewSet(EventScopedViewSet):
     ordering = ["-counted_at"]
     permission_type_map = {**EventScopedViewSet.permission_type_map, "confirm": "view", "dismiss": "view"}
 
-    def perform_create(self, serializer: CashCountSerializer) -> None:
+    def perform_create(self, serializer: serializers.BaseSerializer[CashCount]) -> None:
         data = serializer.validated_data
         serializer.instance = custody.record_count(
             data["account"],
@@ -355,8 +357,8 @@ class CashCountViewSet(EventScopedViewSet):
             reason=data.get("reason", ""),
         )
 
-    def perform_update(self, serializer: CashCountSerializer) -> None:
-        if not custody.is_editable(serializer.instance):
+    def perform_update(self, serializer: serializers.BaseSerializer[CashCount]) -> None:
+        if not custody.is_editable(cast(CashCount, serializer.instance)):  # an update: it has one
             raise DjangoValidationError(_("Only a pending count can change."))
         serializer.save()
 

@@ -29,7 +29,7 @@ def minor_unit(code: str) -> Decimal:
     return Decimal(1).scaleb(-get_currency_precision(code))
 
 
-def quantize(amount: Decimal, code: str) -> Decimal:
+def quantize(amount: Decimal | int, code: str) -> Decimal:
     return Decimal(amount).quantize(minor_unit(code), rounding=ROUND_HALF_EVEN)
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.apps import apps
 from django.contrib import admin
@@ -25,7 +27,7 @@ from organizers.admin_mixins import (
     SafeAutocompleteMixin,
     label_known,
 )
-from organizers.models import Event, Membership, Organizer, Role
+from organizers.models import Event, EventQuerySet, Membership, Organizer, Role
 from organizers.services import archive_event, create_event, delete_event, unarchive_event
 
 
@@ -42,7 +44,7 @@ class OrganizerAdmin(AtomicAdminMixin, BoundedSearchMixin, UserAdmin):
         # UserAdmin wraps this view in Django's transaction.atomic; on MongoDB our atomic() inside
         # it (changeform_view) then fails on commit. One atomic() of ours serves both stores.
         with atomic():
-            return self._add_view(request, form_url, extra_context)
+            return self._add_view(request, form_url, extra_context)  # type: ignore[attr-defined]  # private
 
     def get_queryset(self, request: HttpRequest):
         queryset = super().get_queryset(request)
@@ -104,7 +106,7 @@ class MembershipInlineForm(forms.ModelForm):
         # hand over ownership in one save; Membership.clean's row-by-row check (against the stored
         # rows) would refuse that, so it is answered by the formset here.
         self.instance._is_last_owner = lambda: False
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # private in Django, so not in django-stubs
 
 
 class MembershipInline(RolePermissionsMixin, SafeAutocompleteMixin, admin.TabularInline):
@@ -141,7 +143,7 @@ class EventAdmin(AtomicAdminMixin, BoundedSearchMixin, RolePermissionsMixin, adm
     ]
 
     def get_queryset(self, request: HttpRequest):
-        return super().get_queryset(request).for_user(request.user)
+        return cast(EventQuerySet, super().get_queryset(request)).for_user(request.user)
 
     def get_search_results(self, request: HttpRequest, queryset, search_term: str):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
@@ -198,7 +200,7 @@ class EventAdmin(AtomicAdminMixin, BoundedSearchMixin, RolePermissionsMixin, adm
         deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
         # Memberships go with their event: the last owner's membership, which cannot be deleted on
         # its own, must not stop its owner from deleting the whole event.
-        perms_needed.discard(Membership._meta.verbose_name)
+        perms_needed.discard(str(Membership._meta.verbose_name))
         if all(event.is_archived for event in objs):
             # Archiving was the deliberate step: the ledger and the records of an archived event
             # (read-only on their own) go with it, through delete_event().
@@ -242,7 +244,7 @@ class EventAdmin(AtomicAdminMixin, BoundedSearchMixin, RolePermissionsMixin, adm
         if change or request.user.is_superuser:
             super().save_model(request, obj, form, change)
         else:
-            create_event(request.user, obj)
+            create_event(cast(Organizer, request.user), obj)
 
 
 @admin.register(Membership)

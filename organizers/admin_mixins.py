@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import PAGE_VAR
@@ -16,9 +18,18 @@ from geventator.db import atomic
 from geventator.search import search_refusal
 from organizers import history
 from organizers.models import Event
+from organizers.scoping import EventScopedQuerySet
+
+if TYPE_CHECKING:
+    # What the mixins below are mixed into, so that mypy checks their calls to the admin's methods.
+    ModelAdminBase = admin.ModelAdmin[Any]
+    BaseModelAdminBase = admin.options.BaseModelAdmin[Any]
+    AutocompleteSelectBase = AutocompleteSelect
+else:
+    ModelAdminBase = BaseModelAdminBase = AutocompleteSelectBase = object
 
 
-class AtomicAdminMixin:
+class AtomicAdminMixin(ModelAdminBase):
     """Saving a form with its inlines, or deleting, is all-or-nothing on both stores.
 
     Django's admin wraps these views in ``transaction.atomic``, which does nothing on MongoDB.
@@ -26,11 +37,12 @@ class AtomicAdminMixin:
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         with atomic():
-            return self._changeform_view(request, object_id, form_url, extra_context)
+            # Private in Django, so not in django-stubs.
+            return self._changeform_view(request, object_id, form_url, extra_context)  # type: ignore[attr-defined]
 
     def delete_view(self, request, object_id, extra_context=None):
         with atomic():
-            return self._delete_view(request, object_id, extra_context)
+            return self._delete_view(request, object_id, extra_context)  # type: ignore[attr-defined]
 
     def delete_queryset(self, request, queryset) -> None:
         # The "delete selected" action, cascades included. It gets the list's queryset, already
@@ -41,7 +53,7 @@ class AtomicAdminMixin:
             super().delete_queryset(request, fresh)
 
 
-class BoundedSearchMixin:
+class BoundedSearchMixin(ModelAdminBase):
     """The admin's search (the list's ?q=, an autocomplete's term) within geventator.search's
     bounds: beyond them the list is empty and says why, instead of a query SQLite cannot parse."""
 
@@ -55,7 +67,7 @@ class BoundedSearchMixin:
         return queryset.none(), False
 
 
-class RolePermissionsMixin:
+class RolePermissionsMixin(BaseModelAdminBase):
     """Asks the event-role rules (organizers/rules.py) with the object, not Django's global perms."""
 
     def _has(self, request: HttpRequest, action: str, obj=None) -> bool:
@@ -77,7 +89,7 @@ class RolePermissionsMixin:
         return self._has(request, "delete", obj)
 
 
-class _ValidChoicesOnly:
+class _ValidChoicesOnly(AutocompleteSelectBase):
     """Re-rendering a form whose autocomplete got a malformed id ("abc" for a UUID) must not crash.
 
     Django's autocomplete widgets look the submitted ids up to label them, and a malformed UUID
@@ -128,7 +140,7 @@ def label_known(form, name: str) -> None:
         widget.known = {str(related.pk): field.label_from_instance(related)}
 
 
-class SafeAutocompleteMixin:
+class SafeAutocompleteMixin(BaseModelAdminBase):
     """Uses the autocomplete widgets above for ``autocomplete_fields`` (ModelAdmin and inlines)."""
 
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
@@ -142,7 +154,7 @@ class SafeAutocompleteMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class RecordHistoryMixin:
+class RecordHistoryMixin(ModelAdminBase):
     """The "History" page of a model with django-simple-history: who changed what, and when.
 
     Each version of the record with its author, time and the fields it changed (old → new);
@@ -163,7 +175,10 @@ class RecordHistoryMixin:
             # Deleted: the last version says which event it belonged to.
             obj = history.last_known(self.model, object_id)
             if obj is None or not self.has_view_or_change_permission(request, obj):
-                return self._get_obj_does_not_exist_redirect(request, self.model._meta, object_id)
+                # Private in Django, so not in django-stubs.
+                return self._get_obj_does_not_exist_redirect(  # type: ignore[attr-defined]
+                    request, self.model._meta, object_id
+                )
         if not self.has_view_or_change_permission(request, obj):
             raise PermissionDenied
 
@@ -219,10 +234,10 @@ class EventScopedAdmin(
 ):
     """ModelAdmin of a model with an ``event`` foreign key."""
 
-    list_select_related = ("event",)
+    list_select_related: ClassVar[bool | list[str] | tuple[str, ...]] = ("event",)
 
     def get_queryset(self, request: HttpRequest):
-        return super().get_queryset(request).for_user(request.user)
+        return cast(EventScopedQuerySet, super().get_queryset(request)).for_user(request.user)
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
@@ -243,7 +258,7 @@ class EventScopedAdmin(
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-def scoped_list_filter(field: str) -> tuple[str, type[admin.ListFilter]]:
+def scoped_list_filter(field: str) -> tuple[str, type[admin.FieldListFilter]]:
     """A filter on a foreign key that offers only values present in the user's own records."""
     return (field, admin.RelatedOnlyFieldListFilter)
 

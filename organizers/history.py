@@ -16,13 +16,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework.fields import DateField, DateTimeField
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+# A row of a historical model. simple-history builds those models at run time and ships no type
+# hints, so mypy knows none of their fields (history_id, history_date, instance, ...).
+HistoricalRecord = Any
 
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 ACTION_LABELS = {"created": _("created"), "changed": _("changed"), "deleted": _("deleted")}
@@ -55,8 +62,9 @@ def keeps_history(model: type[models.Model] | None) -> bool:
     return model is not None and hasattr(model._meta, "simple_history_manager_attribute")
 
 
-def history_model(model: type[models.Model]) -> type[models.Model]:
-    return getattr(model, model._meta.simple_history_manager_attribute).model
+def history_model(model: type[models.Model]) -> type[HistoricalRecord]:
+    options = cast(Any, model._meta)  # simple-history's attribute on Options, see keeps_history()
+    return getattr(model, options.simple_history_manager_attribute).model
 
 
 def records_of(model: type[models.Model], object_id: Any) -> QuerySet:
@@ -96,7 +104,7 @@ class Change:
 
 @dataclass
 class Entry:
-    record: models.Model
+    record: HistoricalRecord
     changes: list[Change] = field(default_factory=list)
 
     @property
@@ -116,17 +124,17 @@ class Entry:
         return ACTIONS[self.record.history_type]
 
     @property
-    def action_label(self) -> str:
+    def action_label(self) -> StrOrPromise:
         return ACTION_LABELS[self.action]
 
 
-def listed_fields(record: models.Model) -> list[models.Field]:
+def listed_fields(record: HistoricalRecord) -> list[models.Field]:
     """The fields an entry compares: every tracked field, editable or not (a status set by the
     workflow counts as much as a typed-in amount), but the key and the last-save time."""
     return [f for f in record.tracked_fields if f.name not in UNLISTED_FIELDS]
 
 
-def changes_between(new: models.Model, old: models.Model | None) -> list[Change]:
+def changes_between(new: HistoricalRecord, old: HistoricalRecord | None) -> list[Change]:
     """What ``new`` changed against the version before it; for a creation, the values it was
     created with; nothing for a deletion (the record is gone as it last was)."""
     fields = listed_fields(new)
@@ -144,7 +152,7 @@ def changes_between(new: models.Model, old: models.Model | None) -> list[Change]
     return changes
 
 
-def entries(records: Sequence[models.Model], older: models.Model | None = None) -> list[Entry]:
+def entries(records: Sequence[HistoricalRecord], older: HistoricalRecord | None = None) -> list[Entry]:
     """Entries for ``records`` (newest first); ``older`` is the record just before the oldest of
     them, when they are one page of a longer history."""
     result = []
@@ -179,7 +187,7 @@ def display_values(entries_: Sequence[Entry]) -> dict[tuple[type[models.Model], 
     for entry in entries_:
         for change in entry.changes:
             if change.field.is_relation:
-                related = change.field.related_model
+                related = cast(type[models.Model], change.field.related_model)  # a relation's: a model
                 wanted.setdefault(related, set()).update(v for v in (change.old, change.new) if v is not None)
     names = {}
     for related, ids in wanted.items():

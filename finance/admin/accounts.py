@@ -3,6 +3,8 @@ organizers and closing the books. The state changes go through finance/services.
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -53,7 +55,8 @@ class AccountForm(forms.ModelForm):
         fields = ["event", "name", "kind", "holder", "opening_balance", "is_active", "notes"]
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # Form.clean() returns it, but is typed Optional
         event = cleaned.get("event") or (self.instance.event if self.instance.event_id else None)
         holder = cleaned.get("holder")
         if (
@@ -159,7 +162,10 @@ class AccountAdmin(EventScopedAdmin):
                         messages.SUCCESS,
                     )
             else:
-                errors = [f"{form.fields[name].label}: {' '.join(msgs)}" for name, msgs in form.errors.items()]
+                errors = [
+                    f"{form.fields[name].label}: {' '.join(str(msg) for msg in msgs)}"
+                    for name, msgs in form.errors.items()
+                ]
                 self.message_user(request, " ".join(errors), messages.ERROR)
             return HttpResponseRedirect(here)
         debts = settle.settle_up(event)
@@ -239,8 +245,8 @@ class ReimbursementForm(forms.Form):
         kwargs["initial"].setdefault("date", timezone.localdate(timezone=event.tzinfo))
         super().__init__(*args, **kwargs)
         accounts = Account.objects.filter(event=event)
-        self.fields["account"].queryset = accounts.filter(kind=AccountKind.POCKET)
-        field = self.fields["event_account"]
+        cast(forms.ModelChoiceField, self.fields["account"]).queryset = accounts.filter(kind=AccountKind.POCKET)
+        field = cast(forms.ModelChoiceField, self.fields["event_account"])
         field.queryset = self.own_accounts_of(event)  # what a POST is validated against
         if own_accounts is None:
             own_accounts = list(field.queryset)
@@ -263,7 +269,8 @@ class TransferForm(forms.ModelForm):
         fields = ["event", "from_account", "to_account", "amount", "date", "purpose", "description"]
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # Form.clean() returns it, but is typed Optional
         for name in ("from_account", "to_account"):
             account = cleaned.get(name)
             if account is not None and not account.is_active:
@@ -411,7 +418,8 @@ class CashCountForm(forms.ModelForm):
         fields = ["event", "account", "counted_at", "counted_amount", "reason"]
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # Form.clean() returns it, but is typed Optional
         account = cleaned.get("account")
         if account is not None and account.kind == AccountKind.POCKET:
             self.add_error("account", _("A pocket account is settled up, not counted."))

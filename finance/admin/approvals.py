@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.contrib import admin, messages
@@ -29,6 +30,10 @@ from finance.models import EXPENSE_KINDS, Approval, Status, Transaction
 from finance.models.ledger import LOCKED_STATUSES, LockedEntryError
 from finance.services import approvals
 from geventator.db import atomic
+from organizers.admin_mixins import ModelAdminBase
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 LOCKED_NOTE = _(
     "This entry is approved or paid: it is locked and cannot be changed or deleted. Correct it with a "
@@ -56,11 +61,11 @@ class ApproveForm(forms.Form):
 
 @dataclass(frozen=True)
 class Step:
-    title: str
-    button: str
+    title: StrOrPromise
+    button: StrOrPromise
     form: type[forms.Form]
     run: Callable[[Transaction, object, dict], Transaction]
-    done: str
+    done: StrOrPromise
 
 
 STEPS: dict[str, Step] = {
@@ -117,7 +122,7 @@ def _messages_of(exc: ValidationError | PermissionDenied) -> str:
     return str(exc) or gettext("Your role in this event does not allow this.")
 
 
-class TransactionWorkflowAdminMixin:
+class TransactionWorkflowAdminMixin(ModelAdminBase):
     """Adds the workflow to TransactionAdmin (a subclass of EventScopedAdmin)."""
 
     change_form_template = "admin/finance/transaction/change_form.html"
@@ -218,8 +223,8 @@ class TransactionWorkflowAdminMixin:
 
     def get_actions(self, request: HttpRequest):
         actions = super().get_actions(request)
-        if "delete_selected" in actions:
-            _function, name, description = actions["delete_selected"]
+        if (delete := actions.get("delete_selected")) is not None:
+            _function, name, description = delete
             actions["delete_selected"] = (type(self).delete_unlocked_selected, name, description)
         return actions
 
@@ -308,7 +313,7 @@ class TransactionWorkflowAdminMixin:
             raise PermissionDenied  # a role too low in every event, before looking the entry up
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)  # type: ignore[attr-defined]
         if not self._allows(request, step, obj):
             raise PermissionDenied
         form = spec.form(request.POST if request.method == "POST" else None)

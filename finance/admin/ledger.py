@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -127,7 +128,7 @@ class TransactionAdmin(TransactionWorkflowAdminMixin, LedgerToolsAdminMixin, Eve
             # Adjustments come only from confirmed cash counts: not offered, and refused if forged.
             field.widget.choices = [("", "---------"), *BOOKABLE_KINDS]
             field.validators.append(refuse_adjustment)
-        if db_field.name == "pledge" and field is not None:
+        if db_field.name == "pledge" and isinstance(field, forms.ModelChoiceField) and field.queryset is not None:
             # A pledge is named with its party: read the parties with the pledges, not one per option.
             field.queryset = field.queryset.select_related("party")
         return field

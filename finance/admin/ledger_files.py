@@ -8,6 +8,7 @@ import page is for organizers and above, and reports every bad line of a refused
 from __future__ import annotations
 
 import copy
+from typing import cast
 
 from django import forms
 from django.contrib import messages
@@ -23,6 +24,7 @@ from finance.admin.reports import visible_event
 from finance.models import Transaction
 from finance.services import ledger_files
 from organizers import rules as perms
+from organizers.models import Organizer
 
 # Parameters of the transaction list that are not filters: never carried into an export link.
 NOT_FILTERS = {"p", "o", "e", "all", "_to_field", "_popup", "_changelist_filters", "event__id__exact", "format"}
@@ -42,10 +44,11 @@ def export_view(model_admin, request: HttpRequest, event_id: str) -> HttpRespons
     if file_format not in ledger_files.FORMATS:
         return HttpResponseBadRequest(gettext("Choose csv or xlsx."))
     # The list's own machinery reads its filters (kind, status, dates, search...), scoped as the list is.
-    listed = copy.copy(request)
-    listed.GET = request.GET.copy()
+    filters = request.GET.copy()
     for name in NOT_FILTERS:
-        listed.GET.pop(name, None)
+        filters.pop(name, None)
+    listed = copy.copy(request)
+    listed.GET = filters  # type: ignore[assignment]  # django-stubs: request.GET is immutable, ours is a copy
     try:
         transactions = model_admin.get_changelist_instance(listed).get_queryset(listed)
     except IncorrectLookupParameters:
@@ -75,7 +78,9 @@ def import_view(model_admin, request: HttpRequest, event_id: str) -> HttpRespons
     report = None
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        report = ledger_files.import_transactions(form.cleaned_data["import_file"].read(), event, request.user)
+        # An admin view: the admin site lets only signed-in staff in, so the user is an Organizer.
+        user = cast(Organizer, request.user)
+        report = ledger_files.import_transactions(form.cleaned_data["import_file"].read(), event, user)
         if report.ok:
             messages.success(
                 request,

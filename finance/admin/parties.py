@@ -9,8 +9,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from finance.models import Party, Pledge
 from finance.services.pledges import PledgeFigures, figures_for, overdue_ids
@@ -19,7 +19,7 @@ from organizers.admin_mixins import EventScopedAdmin, scoped_list_filter
 
 
 def _pledge_list_url(party: Party) -> str:
-    return f"{reverse('admin:finance_pledge_changelist')}?{urlencode({'party__id__exact': party.pk})}"
+    return f"{reverse('admin:finance_pledge_changelist')}?{urlencode({'party__id__exact': str(party.pk)})}"
 
 
 @admin.register(Party)
@@ -56,7 +56,7 @@ class PartyAdmin(EventScopedAdmin):
     def pledges_overview(self, party: Party) -> str:
         """The party's pledges with what came in (one aggregate), and a link to add one."""
         if party._state.adding:
-            return _("Save the party first, then add its pledges.")
+            return gettext("Save the party first, then add its pledges.")
         pledges = list(party.pledges.select_related("event").order_by("due_date", "created_at"))
         figures = figures_for(pledges)
         currency = party.event.currency
@@ -78,7 +78,8 @@ class PartyAdmin(EventScopedAdmin):
                 for pledge in pledges
             ),
         )
-        add = f"{reverse('admin:finance_pledge_add')}?{urlencode({'event': party.event_id, 'party': party.pk})}"
+        query = urlencode({"event": str(party.event_id), "party": str(party.pk)})
+        add = f"{reverse('admin:finance_pledge_add')}?{query}"
         return format_html(
             '<ul style="margin:0;padding-left:1.2em">{}</ul><a href="{}">{}</a>',
             rows or format_html("<li>{}</li>", _("No pledges yet.")),

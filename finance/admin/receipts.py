@@ -14,6 +14,7 @@ from django.forms.formsets import INITIAL_FORM_COUNT, TOTAL_FORM_COUNT
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from finance.models import Receipt
@@ -26,8 +27,8 @@ ACCEPT = ",".join([*(f".{ext}" for ext in ALLOWED_EXTENSIONS), *(kind.content_ty
 class _NoInput(forms.Widget):
     """A stored receipt's file is not replaced: its row shows the download link instead."""
 
-    def render(self, name, value, attrs=None, renderer=None) -> str:
-        return ""
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        return SafeString("")
 
     def value_omitted_from_data(self, data, files, name) -> bool:
         return True
@@ -104,7 +105,7 @@ class ReceiptInline(ReceiptColumns, admin.TabularInline):
         formset = super().get_formset(request, obj, **kwargs)
         user = request.user
 
-        class ReceiptFormSet(formset):
+        class ReceiptFormSet(formset):  # type: ignore[valid-type,misc]  # the admin builds the base per request
             def __init__(self, data=None, files=None, *args, prefix=None, **kwargs) -> None:
                 # A post of the transaction's form without the receipts part (a script, a form
                 # saved before receipts existed) changes no receipt, rather than failing the
@@ -161,7 +162,7 @@ class ReceiptAdmin(ReceiptColumns, EventScopedAdmin):
         form = super().get_form(request, obj, change, **kwargs)
         user = request.user
 
-        class UploadForm(form):
+        class UploadForm(form):  # type: ignore[valid-type,misc]  # the admin builds the base per request
             def clean_transaction(self):
                 transaction = self.cleaned_data["transaction"]
                 if transaction is not None and not user.has_perm(Receipt.get_perm("add"), transaction):

@@ -5,15 +5,18 @@ Kept out of finance/admin/ledger.py so the admin class only names the mixin.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
 
 from finance.admin import ledger_files, reports
 from finance.models import Transaction
+from organizers.admin_mixins import ModelAdminBase
 from organizers.models import Event
 
 
-class LedgerToolsAdminMixin:
+class LedgerToolsAdminMixin(ModelAdminBase):
     change_list_template = "admin/finance/transaction/change_list.html"
 
     def get_urls(self):
@@ -37,7 +40,7 @@ class LedgerToolsAdminMixin:
         return ledger_files.import_view(self, request, event_id)
 
     def changelist_view(self, request: HttpRequest, extra_context=None):
-        events = Event.objects.for_user(request.user).order_by("-start_date", "name")
+        events: Iterable[Event] = Event.objects.for_user(request.user).order_by("-start_date", "name")
         chosen = request.GET.get("event__id__exact")
         if chosen:
             events = [event for event in events if str(event.pk) == chosen]

@@ -7,6 +7,8 @@ too low answers 403, a bad state or input 400 with field messages, another event
 
 from __future__ import annotations
 
+from typing import cast
+
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
@@ -208,7 +210,7 @@ class TransferViewSet(WorkflowViewSetMixin, EventScopedViewSet):
     workflow_actions = ("confirm_sent", "confirm_received", "cancel")
     permission_type_map = {**EventScopedViewSet.permission_type_map, **{step: step for step in workflow_actions}}
 
-    def perform_create(self, serializer: TransferSerializer) -> None:
+    def perform_create(self, serializer: serializers.BaseSerializer[Transfer]) -> None:
         data = serializer.validated_data
         serializer.instance = transfers.create_transfer(
             data["event"],
@@ -221,8 +223,8 @@ class TransferViewSet(WorkflowViewSetMixin, EventScopedViewSet):
             description=data.get("description", ""),
         )
 
-    def perform_update(self, serializer: TransferSerializer) -> None:
-        if not transfers.is_editable(serializer.instance):
+    def perform_update(self, serializer: serializers.BaseSerializer[Transfer]) -> None:
+        if not transfers.is_editable(cast(Transfer, serializer.instance)):  # an update: it has one
             raise DjangoValidationError(
                 _("Only a transfer nobody has confirmed yet can change; a confirmed one is undone by a transfer back.")
             )
@@ -343,7 +345,7 @@ class CashCountViewSet(WorkflowViewSetMixin, EventScopedViewSet):
     workflow_actions = ("confirm", "dismiss")
     permission_type_map = {**EventScopedViewSet.permission_type_map, **{step: step for step in workflow_actions}}
 
-    def perform_create(self, serializer: CashCountSerializer) -> None:
+    def perform_create(self, serializer: serializers.BaseSerializer[CashCount]) -> None:
         data = serializer.validated_data
         serializer.instance = custody.record_count(
             data["account"],
@@ -353,8 +355,8 @@ class CashCountViewSet(WorkflowViewSetMixin, EventScopedViewSet):
             reason=data.get("reason", ""),
         )
 
-    def perform_update(self, serializer: CashCountSerializer) -> None:
-        if not custody.is_editable(serializer.instance):
+    def perform_update(self, serializer: serializers.BaseSerializer[CashCount]) -> None:
+        if not custody.is_editable(cast(CashCount, serializer.instance)):  # an update: it has one
             raise DjangoValidationError(_("Only a pending count can change."))
         serializer.save()
 

@@ -19,11 +19,11 @@ from rest_framework.response import Response
 
 from finance.models.history import TRACKED
 from organizers.api.base import HistoryEntrySerializer, history_data, visible_event
-from organizers.history import entries, history_model
+from organizers.history import HistoricalRecord, entries, history_model
 from organizers.models import Event
 
 # ?model= names: "transaction", "cashcount", "budgetline", ...
-FEED_MODELS = {model._meta.model_name: model for model in TRACKED}
+FEED_MODELS = {str(model._meta.model_name): model for model in TRACKED}
 
 
 class EventHistoryEntrySerializer(HistoryEntrySerializer):
@@ -46,7 +46,7 @@ class _Merged:
         for record in records:
             yield name, record
 
-    def __getitem__(self, window: slice) -> list[tuple[str, object]]:
+    def __getitem__(self, window: slice) -> list[tuple[str, HistoricalRecord]]:
         start, stop = window.start or 0, window.stop
         streams = [self._tagged(name, queryset[:stop]) for name, queryset in self.querysets.items()]
         newest_first = heapq.merge(*streams, key=lambda item: (item[1].history_date, item[1].history_id), reverse=True)
@@ -83,8 +83,9 @@ class EventHistoryView(GenericAPIView):
             if name in (None, key):
                 records = _records_of_event(model, event)
                 querysets[key] = records.filter(history_date__gte=since) if since else records
-        page = self.paginate_queryset(_Merged(querysets))
-        return self.get_paginated_response(self._data(page))
+        # The paginator only counts and slices, which _Merged does as a QuerySet would.
+        page: list[tuple[str, HistoricalRecord]] | None = self.paginate_queryset(_Merged(querysets))  # type: ignore[arg-type]
+        return self.get_paginated_response(self._data(page or []))
 
     @staticmethod
     def _since(value: str | None):
@@ -100,7 +101,7 @@ class EventHistoryView(GenericAPIView):
         return make_aware(moment) if is_naive(moment) else moment
 
     @staticmethod
-    def _data(page: list[tuple[str, object]]) -> list[dict]:
+    def _data(page: list[tuple[str, HistoricalRecord]]) -> list[dict]:
         """Each record compared with the version before it (read once per kind of record)."""
         by_model: dict[str, set] = {}
         for name, record in page:

@@ -5,6 +5,8 @@ The work is done in finance/services/ledger_files.py; these views check who asks
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +26,7 @@ from finance.api.filters import TransactionFilter
 from finance.models import Transaction
 from finance.services import ledger_files
 from organizers.api.base import visible_event
+from organizers.models import Organizer
 
 
 class FileFormatNegotiation(DefaultContentNegotiation):
@@ -105,7 +108,8 @@ class TransactionImportView(APIView):
         event = visible_event(request.user, request.data.get("event"))
         if not request.user.has_perm(Transaction.get_perm("add"), event):
             raise exceptions.PermissionDenied(_("Your role in this event does not allow this."))
-        report = ledger_files.import_transactions(upload.read(), event, request.user)
+        # Only authenticated users get here (DEFAULT_PERMISSION_CLASSES).
+        report = ledger_files.import_transactions(upload.read(), event, cast(Organizer, request.user))
         if not report.ok:
             return Response({"errors": report.errors}, status=status.HTTP_400_BAD_REQUEST)
         return Response({"created": report.created, "drafts": report.drafts})

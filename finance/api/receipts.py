@@ -79,5 +79,5 @@ class ReceiptViewSet(EventScopedViewSet):
     ordering_fields = ["uploaded_at", "size", "original_name"]
     ordering = ["uploaded_at"]
 
-    def perform_create(self, serializer: ReceiptSerializer) -> None:
+    def perform_create(self, serializer: serializers.BaseSerializer[Receipt]) -> None:
         serializer.save(uploaded_by=self.request.user)

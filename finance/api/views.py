@@ -63,18 +63,18 @@ class TransactionViewSet(WorkflowViewSetMixin, EventScopedViewSet):
             steps.refuse_locked(user, record)  # "locked" to whoever could correct it by a reversal
         super().explain_refusal(user, record)
 
-    def perform_create(self, serializer: TransactionSerializer) -> None:
+    def perform_create(self, serializer: serializers.BaseSerializer[Transaction]) -> None:
         submit_now = serializer.validated_data.pop("submit", False)
 
         def create() -> None:
-            serializer.save(created_by=self.request.user)
-            if submit_now and serializer.instance.is_expense:
-                approvals.submit(serializer.instance, self.request.user)
+            transaction = serializer.save(created_by=self.request.user)
+            if submit_now and transaction.is_expense:
+                approvals.submit(transaction, self.request.user)
 
         with as_api_errors(), atomic():
             create()
 
-    def perform_update(self, serializer: TransactionSerializer) -> None:
+    def perform_update(self, serializer: serializers.BaseSerializer[Transaction]) -> None:
         serializer.validated_data.pop("submit", None)
         with as_api_errors():
             serializer.save()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,6 +15,9 @@ from finance.models.fields import MoneyField, money_precision_error
 from organizers import rules as perms
 from organizers.models import Event
 from organizers.scoping import EventScopedManager
+
+if TYPE_CHECKING:
+    from finance.services.budgets import Figures
 
 
 class Direction(models.TextChoices):
@@ -43,6 +47,8 @@ class BudgetLine(RulesModel):
     notes = models.TextField(_("notes"), blank=True)
 
     objects = EventScopedManager()
+    # Not stored: what the admin attaches to the lines it lists (one aggregate for the page).
+    figures: Figures
 
     class Meta:
         verbose_name = _("budget line")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -13,6 +14,9 @@ from finance.models.fields import MoneyField, money_precision_error
 from organizers import rules as perms
 from organizers.models import Event
 from organizers.scoping import EventScopedManager
+
+if TYPE_CHECKING:
+    from finance.services.pledges import PledgeFigures
 
 
 class PartyKind(models.TextChoices):
@@ -35,6 +39,8 @@ class Party(RulesModel):
     notes = models.TextField(_("notes"), blank=True)
 
     objects = EventScopedManager()
+    # Not stored: the admin's list annotates it (Count of pledges).
+    pledge_count: int
 
     class Meta:
         verbose_name = _("party")
@@ -72,6 +78,8 @@ class Pledge(RulesModel):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = EventScopedManager()
+    # Not stored: what the admin attaches to the pledges it lists (one aggregate for the page).
+    figures: PledgeFigures
 
     class Meta:
         verbose_name = _("pledge")

@@ -108,12 +108,12 @@ class EventReport:
     adjustments: Decimal
     net: Decimal
     open_expenses: OpenExpenses
+    budget: BudgetReport
+    pledges: PledgeReport
     by_kind: list[KindLine] = field(default_factory=list)
     by_category: list[CategoryLine] = field(default_factory=list)
     by_account: list[AccountLine] = field(default_factory=list)
     by_month: list[MonthLine] = field(default_factory=list)
-    budget: BudgetReport | None = None
-    pledges: PledgeReport | None = None
     reimbursements: list[Debt] = field(default_factory=list)
 
     @property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -16,6 +17,7 @@ from rules.contrib.rest_framework import AutoPermissionViewSetMixin
 
 from organizers.history import ACTIONS, Entry, entries, keeps_history, last_known, plain, records_of
 from organizers.models import Event
+from organizers.scoping import EventScopedQuerySet
 
 
 def visible_event(user, raw, field: str = "event") -> Event:
@@ -37,15 +39,15 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
     """A foreign key limited to what the requesting user can see: another event's id is "not found"."""
 
     def get_queryset(self):
-        return super().get_queryset().for_user(self.context["request"].user)
+        return cast(EventScopedQuerySet, super().get_queryset()).for_user(self.context["request"].user)
 
 
-class ModelCleanSerializer(serializers.ModelSerializer):
+class ModelCleanSerializer(serializers.ModelSerializer[Any]):
     """Runs the model's clean() and constraints, so the API refuses what the admin refuses."""
 
     def validate(self, attrs: dict) -> dict:
         attrs = super().validate(attrs)
-        model = self.Meta.model
+        model: type[Any] = self.Meta.model
         plain = {k: v for k, v in attrs.items() if not model._meta.get_field(k).many_to_many}
         # Validate a fresh copy: the stored object must not change if validation fails.
         instance = model() if self.instance is None else model.objects.get(pk=self.instance.pk)
@@ -69,8 +71,13 @@ class ModelCleanSerializer(serializers.ModelSerializer):
 
     def _writable_model_fields(self) -> list[str]:
         """The serializer's writable fields that are plain model columns (the ones clean() may fill)."""
-        model_fields = {f.name for f in self.Meta.model._meta.concrete_fields if not f.is_relation}
-        return [field.source for field in self.fields.values() if not field.read_only and field.source in model_fields]
+        model: type[Any] = self.Meta.model
+        model_fields = {f.name for f in model._meta.concrete_fields if not f.is_relation}
+        return [
+            field.source
+            for field in self.fields.values()
+            if not field.read_only and isinstance(field.source, str) and field.source in model_fields
+        ]
 
     def prepare_for_clean(self, instance, attrs: dict) -> None:
         """Hook: set on the copy what clean() needs beyond the plain fields."""
@@ -83,7 +90,8 @@ class EventScopedSerializer(ModelCleanSerializer):
         if self.instance is not None and self.instance.event_id != event.pk:
             raise serializers.ValidationError(_("An existing record cannot move to another event."))
         action = "change" if self.instance is not None else "add"
-        if not self.context["request"].user.has_perm(self.Meta.model.get_perm(action), event):
+        model: type[Any] = self.Meta.model
+        if not self.context["request"].user.has_perm(model.get_perm(action), event):
             # The user sees the event but their role there is too low (the view's check only
             # knew they may add in *some* event): that is a permission refusal, not bad input.
             raise exceptions.PermissionDenied(_("Your role in this event does not allow this."))
@@ -120,7 +128,8 @@ def history_data(entries: list[Entry]) -> list[dict]:
     def who(user) -> dict | None:
         return None if user is None else {"id": user.pk, "username": user.get_username()}
 
-    return HistoryEntrySerializer(
+    # many=True makes it a ListSerializer, whose data is a list (django-stubs types it a dict).
+    serializer = HistoryEntrySerializer(
         [
             {
                 "id": entry.id,
@@ -138,7 +147,8 @@ def history_data(entries: list[Entry]) -> list[dict]:
             for entry in entries
         ],
         many=True,
-    ).data
+    )
+    return cast(list[dict], serializer.data)
 
 
 class RulesViewSetMixin(AutoPermissionViewSetMixin):
@@ -161,7 +171,8 @@ class EventScopedViewSet(RulesViewSetMixin, viewsets.ModelViewSet):
     """CRUD on an event-owned model: lists hold only the user's events (others' objects answer
     404); each action needs the role that the model's rules name (else 403)."""
 
-    model = None
+    # Each subclass names its event-scoped model: ``objects`` an EventScopedManager, rules' get_perm.
+    model: type[Any]
     select_related: tuple[str, ...] = ("event",)
     prefetch_related: tuple[str, ...] = ()
 

@@ -24,6 +24,7 @@ from organizers.admin_mixins import (
     EventScopedAdmin,
     RolePermissionsMixin,
     SafeAutocompleteMixin,
+    admin_user,
     label_known,
 )
 from organizers.models import Event, EventQuerySet, Membership, Organizer, Role
@@ -243,7 +244,7 @@ class EventAdmin(AtomicAdminMixin, RolePermissionsMixin, admin.ModelAdmin):
         if change or request.user.is_superuser:
             super().save_model(request, obj, form, change)
         else:
-            create_event(cast(Organizer, request.user), obj)
+            create_event(admin_user(request), obj)
 
 
 @admin.register(Membership)

@@ -10,7 +10,7 @@ from finance.admin.receipts import ReceiptInline
 from finance.admin.tools import LedgerToolsAdminMixin
 from finance.models import Category, Transaction
 from geventator.currencies import format_money
-from organizers.admin_mixins import EventScopedAdmin
+from organizers.admin_mixins import EventScopedAdmin, admin_user
 
 
 @admin.register(Category)
@@ -129,5 +129,5 @@ class TransactionAdmin(TransactionWorkflowAdminMixin, LedgerToolsAdminMixin, Eve
 
     def save_model(self, request: HttpRequest, obj: Transaction, form, change: bool) -> None:
         if not change:
-            obj.created_by = request.user
+            obj.created_by = admin_user(request)
         super().save_model(request, obj, form, change)

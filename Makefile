@@ -45,6 +45,7 @@ test: install lint test-sqlite test-mongo
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 test-sqlite: install
 	DATABASE_URL= $(PYTEST)

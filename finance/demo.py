@@ -271,7 +271,9 @@ def _approvers(transaction: Transaction) -> list[str]:
     """Who approved: never the submitter; two people above the four-eyes threshold (the owner of
     the Artists budget line, Pablo, is the second approver of the headline act's fee)."""
     candidates = [
-        name for name in (APPROVER, "marina_owner", "pablo_organizer") if name != transaction.created_by.get_username()
+        name
+        for name in (APPROVER, "marina_owner", "pablo_organizer")
+        if transaction.created_by is None or name != transaction.created_by.get_username()
     ]
     return candidates[: 2 if transaction.base_amount > FOUR_EYES_THRESHOLD else 1]
 

@@ -39,7 +39,7 @@ class AccountFactory(factory.django.DjangoModelFactory):
     kind = AccountKind.BANK
 
 
-class TransactionFactory(factory.django.DjangoModelFactory):
+class TransactionFactory(factory.django.DjangoModelFactory[Transaction]):
     """A booked entry (status paid) unless told otherwise: what most ledger tests add up."""
 
     class Meta:

@@ -25,6 +25,7 @@ from organizers.admin_mixins import (
     EventScopedAdmin,
     RolePermissionsMixin,
     SafeAutocompleteMixin,
+    admin_user,
     label_known,
 )
 from organizers.models import Event, EventQuerySet, Membership, Organizer, Role
@@ -244,7 +245,7 @@ class EventAdmin(AtomicAdminMixin, BoundedSearchMixin, RolePermissionsMixin, adm
         if change or request.user.is_superuser:
             super().save_model(request, obj, form, change)
         else:
-            create_event(cast(Organizer, request.user), obj)
+            create_event(admin_user(request), obj)
 
 
 @admin.register(Membership)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
+from typing import TypeVar
 
 from django.contrib.auth.hashers import make_password
 from django.db import models
@@ -183,7 +184,7 @@ def load_demo() -> DemoResult:
         superuser_created = _ensure_superuser(password_hash)
         event = Event.objects.filter(slug=DEMO_SLUG).first()
         created = event is None
-        if created:
+        if event is None:
             event = _create_event(password_hash)
     return DemoResult(event=event, created=created, superuser_created=superuser_created, members=members_of(event))
 
@@ -196,7 +197,10 @@ def members_of(event: Event) -> list[tuple[Organizer, str]]:
     return [(m.organizer, m.role) for m in ranked]
 
 
-def _saved(obj: models.Model) -> models.Model:
+_M = TypeVar("_M", bound=models.Model)
+
+
+def _saved(obj: _M) -> _M:
     obj.save()
     return obj
 

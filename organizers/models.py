@@ -20,7 +20,7 @@ class Organizer(AbstractUser):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
 
-    class Meta(AbstractUser.Meta):
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined]  # django-stubs declares no AbstractUser.Meta
         verbose_name = _("organizer")
         verbose_name_plural = _("organizers")
         ordering = ["username"]

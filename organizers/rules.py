@@ -68,7 +68,8 @@ def has_role(user, obj: Any, minimum: str) -> bool:
     needed = ROLE_RANK[minimum]
     if obj is None:
         return any(ROLE_RANK[role] >= needed for role in roles.values())
-    role = roles.get(event_id_of(obj))
+    event_id = event_id_of(obj)
+    role = roles.get(event_id) if event_id is not None else None
     return role is not None and ROLE_RANK[role] >= needed
 
 

@@ -24,7 +24,7 @@ from finance.services import closing, custody, settle, transfers
 from finance.services.balances import balance_of, balances_of
 from geventator.currencies import format_money
 from organizers import rules as perms
-from organizers.admin_mixins import EventScopedAdmin, event_or_404, scoped_list_filter
+from organizers.admin_mixins import EventScopedAdmin, admin_user, event_or_404, scoped_list_filter
 from organizers.models import Event, Membership
 
 
@@ -376,7 +376,7 @@ class TransferAdmin(EventScopedAdmin):
 
     def save_model(self, request: HttpRequest, obj: Transfer, form, change: bool) -> None:
         if not change:
-            obj.created_by = request.user
+            obj.created_by = admin_user(request)
         super().save_model(request, obj, form, change)
 
     def _selected(self, queryset):
@@ -500,7 +500,7 @@ class CashCountAdmin(EventScopedAdmin):
     def save_model(self, request: HttpRequest, obj: CashCount, form, change: bool) -> None:
         if not change:
             # As finance.services.custody.record_count: the books' balance right now is expected.
-            obj.counted_by = request.user
+            obj.counted_by = admin_user(request)
             obj.expected_amount = balance_of(obj.account)
         super().save_model(request, obj, form, change)
 

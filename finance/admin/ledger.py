@@ -11,7 +11,7 @@ from finance.admin.tools import LedgerToolsAdminMixin
 from finance.models import Category, Transaction
 from finance.models.ledger import BOOKABLE_KINDS, refuse_adjustment
 from geventator.currencies import format_money
-from organizers.admin_mixins import EventScopedAdmin
+from organizers.admin_mixins import EventScopedAdmin, admin_user
 
 
 @admin.register(Category)
@@ -135,5 +135,5 @@ class TransactionAdmin(TransactionWorkflowAdminMixin, LedgerToolsAdminMixin, Eve
 
     def save_model(self, request: HttpRequest, obj: Transaction, form, change: bool) -> None:
         if not change:
-            obj.created_by = request.user
+            obj.created_by = admin_user(request)
         super().save_model(request, obj, form, change)

@@ -8,7 +8,6 @@ import page is for organizers and above, and reports every bad line of a refused
 from __future__ import annotations
 
 import copy
-from typing import cast
 
 from django import forms
 from django.contrib import messages
@@ -24,7 +23,7 @@ from finance.admin.reports import visible_event
 from finance.models import Transaction
 from finance.services import ledger_files
 from organizers import rules as perms
-from organizers.models import Organizer
+from organizers.admin_mixins import admin_user
 
 # Parameters of the transaction list that are not filters: never carried into an export link.
 NOT_FILTERS = {"p", "o", "e", "all", "_to_field", "_popup", "_changelist_filters", "event__id__exact", "format"}
@@ -78,8 +77,7 @@ def import_view(model_admin, request: HttpRequest, event_id: str) -> HttpRespons
     report = None
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        # An admin view: the admin site lets only signed-in staff in, so the user is an Organizer.
-        user = cast(Organizer, request.user)
+        user = admin_user(request)
         report = ledger_files.import_transactions(form.cleaned_data["import_file"].read(), event, user)
         if report.ok:
             messages.success(

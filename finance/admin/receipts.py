@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from finance.models import Receipt
 from finance.receipts import ALLOWED_EXTENSIONS, FILE_TYPES, delete_stored_file, download_url, save_receipt
-from organizers.admin_mixins import EventScopedAdmin, scoped_list_filter
+from organizers.admin_mixins import EventScopedAdmin, admin_user, scoped_list_filter
 
 ACCEPT = ",".join([*(f".{ext}" for ext in ALLOWED_EXTENSIONS), *(kind.content_type for kind in FILE_TYPES)])
 
@@ -173,5 +173,5 @@ class ReceiptAdmin(ReceiptColumns, EventScopedAdmin):
 
     def save_model(self, request: HttpRequest, obj: Receipt, form, change: bool) -> None:
         if not change:
-            obj.uploaded_by = request.user
+            obj.uploaded_by = admin_user(request)
         save_receipt(obj)

@@ -139,7 +139,7 @@ class TransactionSerializer(EventScopedSerializer):
         # its rate: a new foreign entry, or a change of currency, needs the rate said out loud.
         currency_changed = self.instance is None or attrs.get("currency", instance.currency) != self.instance.currency
         if "exchange_rate" not in attrs and currency_changed:
-            instance.exchange_rate = None
+            instance.exchange_rate = None  # type: ignore[assignment]  # clean() then asks for the rate
 
     def to_representation(self, instance: Transaction) -> dict:
         data = super().to_representation(instance)

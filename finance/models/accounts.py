@@ -51,6 +51,8 @@ class Account(RulesModel):
     settled_up_at = models.DateTimeField(_("last settle-up recorded"), null=True, blank=True, editable=False)
 
     objects = EventScopedManager()
+    # Not stored: the API's list annotates it, its serializer computes it for a single account.
+    current_balance: Decimal
 
     class Meta:
         verbose_name = _("account")

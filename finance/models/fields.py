@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.db.models.expressions import Combinable
+
+    from organizers.models import Organizer
 
 # Three decimal places hold every minor unit in use (e.g. KWD); clean() methods refuse more
 # precision than the currency has.
@@ -17,7 +23,7 @@ def MoneyField(verbose_name, **kwargs) -> models.DecimalField:  # noqa: N802 - r
     return models.DecimalField(verbose_name, max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, **kwargs)
 
 
-def ActorField(verbose_name) -> models.ForeignKey:  # noqa: N802 - reads like a field class
+def ActorField(verbose_name) -> models.ForeignKey[Organizer | Combinable | None, Organizer | None]:  # noqa: N802 - reads like a field class
     """Who did a step (created, confirmed, paid...): set by the code, never by a form; a person who
     did something in the ledger cannot be deleted (PROTECT)."""
     from django.conf import settings
@@ -49,6 +55,6 @@ def money_precision_error(amount: Decimal | None, currency: str):
     if amount != amount.quantize(unit):
         return _("%(currency)s amounts have at most %(places)s decimal places.") % {
             "currency": currency,
-            "places": -unit.as_tuple().exponent,
+            "places": -int(unit.as_tuple().exponent),  # a minor unit is finite: its exponent is an int
         }
     return None

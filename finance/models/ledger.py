@@ -354,7 +354,8 @@ class Transaction(RulesModel):
         self.compute_base_amounts()
         from finance.models.fields import MONEY_DIGITS, MONEY_PLACES
 
-        if self.base_amount is not None and abs(self.base_amount) >= Decimal(10) ** (MONEY_DIGITS - MONEY_PLACES):
+        too_large = Decimal(10) ** (MONEY_DIGITS - MONEY_PLACES)
+        if event is not None and self.base_amount is not None and abs(self.base_amount) >= too_large:
             raise ValidationError(
                 {"amount": _("Converted into %(base)s this amount is too large.") % {"base": event.currency}}
             )

@@ -11,9 +11,10 @@ Every figure comes from a fixed number of grouped queries, however many rows the
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from django.db.models import Q, Sum
@@ -98,7 +99,7 @@ def balance_of(account: Account) -> Decimal:
 def account_balances(event: Event) -> list[AccountBalance]:
     """Every account of the event with its opening and current balance (three queries)."""
     currency = event.currency
-    accounts = list(
+    accounts: list[Mapping[str, Any]] = list(
         Account.objects.filter(event=event)
         .order_by("name")
         .values("id", "name", "kind", "holder_id", "opening_balance")

@@ -13,7 +13,7 @@ from finance.models import EXPENSE_KINDS, INCOME_KINDS, BudgetLine, Direction, S
 from geventator.currencies import quantize
 from organizers.models import Event
 
-_KINDS = {Direction.INCOME: sorted(INCOME_KINDS), Direction.EXPENSE: sorted(EXPENSE_KINDS)}
+_KINDS: dict[str, list[str]] = {Direction.INCOME: sorted(INCOME_KINDS), Direction.EXPENSE: sorted(EXPENSE_KINDS)}
 
 
 @dataclass(frozen=True)

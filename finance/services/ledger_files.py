@@ -21,6 +21,7 @@ import io
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
+from datetime import date as Date  # noqa: N812
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -110,7 +111,7 @@ class TransactionResource(resources.ModelResource):
     def dehydrate_id(self, tx: Transaction) -> str:
         return str(tx.pk)
 
-    def dehydrate_date(self, tx: Transaction) -> date:
+    def dehydrate_date(self, tx: Transaction) -> Date:  # not `date`: the class's column of that name
         return tx.date
 
     def dehydrate_kind(self, tx: Transaction) -> str:
@@ -135,13 +136,13 @@ class TransactionResource(resources.ModelResource):
         return quantize(tx.base_amount, tx.event.currency)
 
     def dehydrate_account(self, tx: Transaction) -> str:
-        return safe_text(tx.account.name) if tx.account_id else ""
+        return safe_text(tx.account.name) if tx.account else ""
 
     def dehydrate_category(self, tx: Transaction) -> str:
-        return safe_text(tx.category.name) if tx.category_id else ""
+        return safe_text(tx.category.name) if tx.category else ""
 
     def dehydrate_party(self, tx: Transaction) -> str:
-        return safe_text(tx.party.name) if tx.party_id else ""
+        return safe_text(tx.party.name) if tx.party else ""
 
     def dehydrate_counterparty(self, tx: Transaction) -> str:
         return safe_text(tx.counterparty)
@@ -150,7 +151,7 @@ class TransactionResource(resources.ModelResource):
         return str(tx.pledge_id) if tx.pledge_id else ""
 
     def dehydrate_created_by(self, tx: Transaction) -> str:
-        return tx.created_by.get_username() if tx.created_by_id else ""
+        return tx.created_by.get_username() if tx.created_by else ""
 
 
 def export_transactions(queryset, file_format: str, title: str = "") -> bytes:
@@ -227,13 +228,14 @@ class _Row:
         self.cells = cells
         self.errors: dict[str, list[str]] = {}
         tx = Transaction(event=event, created_by=user)
-        tx.date = self._date()
+        tx.date = self._date()  # type: ignore[assignment]  # None comes with an error: the row is not saved
         tx.kind = self._kind()
         tx.status = tx.default_status() if tx.kind else ""
         tx.description = self.text("description")
         tx.amount = self._decimal("amount", _("Enter an amount such as 1234.50 (a point before the cents)."))
         tx.currency = self.text("currency").upper() or event.currency
-        tx.exchange_rate = self._decimal("exchange_rate", _("Enter a rate such as 1.085."), required=False)
+        # None: no rate given, which clean() fills (base currency) or asks for, as in the API.
+        tx.exchange_rate = self._decimal("exchange_rate", _("Enter a rate such as 1.085."), required=False)  # type: ignore[assignment]
         tx.counterparty = self.text("counterparty")
         tx.account = self._named("account", lookups.accounts, _("No account “%(name)s” in this event."))
         tx.category = self._named("category", lookups.categories, _("No category “%(name)s” in this event."))
@@ -327,7 +329,7 @@ class _Row:
                             self.fail(column, message)
 
 
-def _read_rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]] | str:
+def _read_rows(text: str) -> tuple[list[str | None], list[tuple[int, dict[str, str]]]] | str:
     """(columns, [(line, {column: cell})]) of the CSV text, or the message why it cannot be read."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_dialect(text), strict=True)
     try:
@@ -351,8 +353,8 @@ def _read_rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]] 
     return columns, rows
 
 
-def _check_columns(columns: list[str | None]) -> str | None:
-    columns = [column for column in columns if column is not None]
+def _check_columns(cells: list[str | None]) -> str | None:
+    columns = [column for column in cells if column is not None]
     missing = [column for column in REQUIRED_COLUMNS if column not in columns]
     if missing:
         return _("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)}

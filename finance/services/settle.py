@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date as Date  # noqa: N812 - the parameter is called date
 from decimal import Decimal
+from typing import cast
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
@@ -74,13 +75,16 @@ def settle_up(event: Event) -> list[Debt]:
     pending = _pending_reimbursements(event, [p.account_id for p in pockets])
     debts = []
     for pocket in pockets:
-        person = people.get(pocket.holder_id)
+        # A pocket is a stored account with a holder: both ids are set (only the stand-in main
+        # account of account_balances() has none).
+        account_id, holder_id = cast(UUID, pocket.account_id), cast(UUID, pocket.holder_id)
+        person = people.get(holder_id)
         event_owes = pocket.balance < 0
         debts.append(
             Debt(
-                organizer_id=pocket.holder_id,
+                organizer_id=holder_id,
                 organizer_name=str(person) if person else "",
-                account_id=pocket.account_id,
+                account_id=account_id,
                 account_name=pocket.name,
                 amount=-pocket.balance,
                 from_account_id=main if event_owes else pocket.account_id,

@@ -59,7 +59,9 @@ def line_owner(event_a, sound):
 
 def expense(event, creator, amount: str = "50.00", **fields) -> Transaction:
     fields.setdefault("status", Status.DRAFT)
-    return TransactionFactory(event=event, kind=Kind.PURCHASE, created_by=creator, amount=Decimal(amount), **fields)
+    return TransactionFactory.create(
+        event=event, kind=Kind.PURCHASE, created_by=creator, amount=Decimal(amount), **fields
+    )
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ def moment(when: str):
 
 
 def draft(event, **fields) -> Transaction:
-    return TransactionFactory(event=event, status=Status.DRAFT, **fields)
+    return TransactionFactory.create(event=event, status=Status.DRAFT, **fields)
 
 
 def admin_form_data(client, url: str) -> dict[str, str]:

@@ -29,7 +29,7 @@ def report_url(event) -> str:
 
 
 def income(pledge, amount: str, kind=Kind.SPONSORSHIP, **extra) -> Transaction:
-    return TransactionFactory(event=pledge.event, kind=kind, amount=Decimal(amount), pledge=pledge, **extra)
+    return TransactionFactory.create(event=pledge.event, kind=kind, amount=Decimal(amount), pledge=pledge, **extra)
 
 
 @pytest.fixture

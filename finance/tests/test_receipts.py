@@ -45,7 +45,7 @@ def download(receipt) -> str:
 
 @pytest.fixture
 def paid(event_a) -> Transaction:
-    return TransactionFactory(event=event_a, description="Stage rental", amount=Decimal("300.00"))
+    return TransactionFactory.create(event=event_a, description="Stage rental", amount=Decimal("300.00"))
 
 
 # --- Upload through the API -----------------------------------------------------------------------

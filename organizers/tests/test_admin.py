@@ -88,7 +88,7 @@ def event_form(event: Event, memberships: list[Membership], **changes) -> dict[s
         "currency": event.currency,
         "description": event.description,
         "memberships-TOTAL_FORMS": str(len(memberships)),
-        "memberships-INITIAL_FORMS": str(sum(1 for m in memberships if m.pk and not m._state.adding)),
+        "memberships-INITIAL_FORMS": str(len([m for m in memberships if m.pk and not m._state.adding])),
         "memberships-MIN_NUM_FORMS": "0",
         "memberships-MAX_NUM_FORMS": "1000",
     }

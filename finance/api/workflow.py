@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.utils.translation import gettext_lazy as _
@@ -42,16 +43,19 @@ class WorkflowViewSetMixin:
     it under its compare-and-swap and asks the permission again."""
 
     workflow_actions: tuple[str, ...] = ()
+    # Set by the EventScopedViewSet this mixes into (DRF per request, the subclass per model).
+    action: str
+    model: type[Any]
 
     def get_object(self):
         record = getattr(self, "_record", None)
         if record is None:
-            record = self._record = super().get_object()
+            record = self._record = super().get_object()  # type: ignore[misc]  # the viewset's
         return record
 
     def initial(self, request, *args, **kwargs) -> None:
         try:
-            super().initial(request, *args, **kwargs)
+            super().initial(request, *args, **kwargs)  # type: ignore[misc]  # the viewset's
         except DjangoPermissionDenied:
             record = getattr(self, "_record", None)
             if record is not None:

@@ -406,7 +406,7 @@ class Transaction(RulesModel):
             if dropped:
                 # One by one, so the history keeps each approval that went.
                 for approval in Approval.objects.filter(transaction_id=self.pk):
-                    approval._history_user = editor
+                    approval._history_user = editor  # type: ignore[attr-defined]  # simple-history's author
                     approval.delete()
 
         # One transaction: the status read and the write cannot be split by an approval.

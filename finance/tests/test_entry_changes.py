@@ -5,6 +5,7 @@ come only from confirmed cash counts (never from the API or the admin forms)."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import cast
 
 import pytest
 from django.contrib.messages import get_messages
@@ -48,11 +49,12 @@ def submitted_expense(event, crew, amount: str) -> Transaction:
     tx = TransactionFactory(
         event=event, kind=Kind.PURCHASE, status=Status.DRAFT, created_by=crew, amount=Decimal(amount)
     )
-    return approvals.submit(tx, crew)
+    return approvals.submit(cast(Transaction, tx), crew)
 
 
 def withdrawn_approvals(tx: Transaction) -> int:
-    return Approval.history.filter(transaction_id=tx.pk, history_type="-").count()
+    history = Approval.history  # type: ignore[attr-defined]  # simple-history adds it
+    return history.filter(transaction_id=tx.pk, history_type="-").count()
 
 
 # --- Hole 1: editing after approval -------------------------------------------------------------

@@ -160,9 +160,12 @@ class RulesViewSetMixin(AutoPermissionViewSetMixin):
     still apply, the event-role rules are asked by the actions themselves.
     """
 
+    action: str  # DRF's viewset sets it per request
+
     def initial(self, request: Request, *args, **kwargs) -> None:
+        # The viewset class after these mixins in the MRO holds DRF's initial().
         if self.action == "metadata":
-            super(AutoPermissionViewSetMixin, self).initial(request, *args, **kwargs)
+            super(AutoPermissionViewSetMixin, self).initial(request, *args, **kwargs)  # type: ignore[misc]
         else:
             super().initial(request, *args, **kwargs)
 

@@ -260,11 +260,12 @@ def pages(event, transactions: int) -> list[tuple[str, str, str]]:
 def signed_in(owner):
     """An API client with the owner's token and an admin client signed in as the owner."""
     from django.test import Client
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
+    from organizers.tokens import issue_token
+
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=owner)[0].key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(owner, 'benchmark')[1]}")
     admin = Client()
     admin.force_login(owner)
     return {"api": api, "admin": admin}

@@ -107,8 +107,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    # Listed literally: a custom AppConfig path makes TokenProxy abstract.
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -205,7 +203,7 @@ REST_FRAMEWORK = {
     # Token first: DRF takes the first class's WWW-Authenticate header, so a request without
     # credentials answers 401 (with "WWW-Authenticate: Token"), not 403 as with session first.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "organizers.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -314,6 +312,8 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "user": os.environ.get("API_THROTTLE_USER", "2000/minute"),
     "token": os.environ.get("API_THROTTLE_TOKEN", "20/minute"),
 }
+# How long an API token works (organizers/tokens.py); a password change ends it sooner.
+API_TOKEN_TTL = timedelta(days=int(os.environ.get("API_TOKEN_TTL_DAYS", "30")))
 
 # JSON lines on stdout, plus a remote syslog service when SYSLOG_ADDRESS is set (geventator/logs.py);
 # gunicorn.conf.py uses the same configuration for gunicorn's error and access logs.

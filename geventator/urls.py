@@ -7,12 +7,13 @@ from rest_framework.routers import DefaultRouter
 from activities.api.views import ActivityViewSet, LocationViewSet
 from finance.api import routes as finance_routes
 from geventator.health import healthz
-from organizers.api.auth import ObtainAuthTokenView
+from organizers.api.auth import ApiTokenViewSet, ObtainAuthTokenView
 from organizers.api.views import EventViewSet, MembershipViewSet
 
 router = DefaultRouter()
 router.register("events", EventViewSet, basename="event")
 router.register("memberships", MembershipViewSet, basename="membership")
+router.register("tokens", ApiTokenViewSet, basename="apitoken")
 finance_routes.register(router)
 router.register("locations", LocationViewSet, basename="location")
 router.register("activities", ActivityViewSet, basename="activity")

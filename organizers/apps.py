@@ -7,6 +7,10 @@ class OrganizersConfig(AppConfig):
     verbose_name = _("Organizers")
 
     def ready(self) -> None:
-        from organizers import security
+        from organizers import security, tokens
 
         security.connect()
+        tokens.connect()
+        # The token admin lives beside the tokens; registered here, Django's autodiscovery
+        # imports organizers/admin.py only.
+        import organizers.admin_tokens  # noqa: F401

@@ -167,3 +167,27 @@ class Membership(RulesModel):
     def _is_last_owner(self) -> bool:
         owners = Membership.objects.filter(event_id=self.event_id, role=Role.OWNER)
         return owners.filter(pk=self.pk).exists() and owners.count() == 1
+
+
+class ApiToken(models.Model):
+    """A key for the API, one per tool or device. Only its digest is stored (organizers/tokens.py):
+    the key itself is shown once, when it is made."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        Organizer, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("organizer")
+    )
+    name = models.CharField(_("name"), max_length=100, help_text=_("The tool or device that uses the token."))
+    digest = models.CharField(_("digest"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user})"

@@ -25,7 +25,7 @@ GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 
 SEED = """
 import json
-from rest_framework.authtoken.models import Token
+from organizers.tokens import issue_token
 from finance.models import Account, Category
 from organizers.factories import EventFactory, OrganizerFactory
 from organizers.services import create_event
@@ -43,10 +43,10 @@ Membership.objects.create(event=event, organizer=treasurer, role="treasurer")
 Membership.objects.create(event=event, organizer=submitter, role="organizer")
 bank = Account.main_for(event)
 cash = Account.objects.create(event=event, name="Cash", kind="cash", opening_balance="50.00")
-print(json.dumps({"token": Token.objects.create(user=owner).key, "event": str(event.pk),
+print(json.dumps({"token": issue_token(owner, "load")[1], "event": str(event.pk),
                   "category": str(category.pk), "members": [str(m.pk) for m in members],
-                  "treasurer_token": Token.objects.create(user=treasurer).key,
-                  "organizer_token": Token.objects.create(user=submitter).key,
+                  "treasurer_token": issue_token(treasurer, "load")[1],
+                  "organizer_token": issue_token(submitter, "load")[1],
                   "accounts": [str(bank.pk), str(cash.pk)]}))
 """
 

@@ -79,6 +79,11 @@ def signed_in(status: int, anonymous: int = 401) -> Policy:
     return lambda role, scope: anonymous if role == "anonymous" else status
 
 
+def own_token(allowed: int, others: int = 404, anonymous: int = 401) -> Policy:
+    """A token of the viewer: theirs alone (the API hides it from everyone else, superusers included)."""
+    return lambda role, scope: anonymous if role == "anonymous" else (allowed if role == "viewer" else others)
+
+
 def superuser_only(status: int = 200) -> Policy:
     return lambda role, scope: 302 if role == "anonymous" else (status if role == "superuser" else 403)
 
@@ -166,7 +171,6 @@ ADMIN_MODELS = {
 }
 SUPERUSER_ADMIN = {
     "auth_group": "group",
-    "authtoken_tokenproxy": "token",
     "organizers_organizer": "user",
     "axes_accessattempt": "access_attempt",
     "axes_accesslog": "access_log",
@@ -188,6 +192,25 @@ def _expected() -> dict[str, list[Case]]:
         "api-schema": [E(anyone(200))],
         "api-docs": [E(anyone(200))],
         "api-token": [E(anyone(400), method="post", data={})],
+        # One's own API tokens (organizers/tests/test_tokens.py).
+        "apitoken-list": [E(signed_in(200))],
+        "apitoken-detail": [
+            E(own_token(200), target="viewer_api_token"),
+            E(own_token(204), method="delete", target="fresh_api_token"),
+        ],
+        "admin:organizers_apitoken_changelist": [E(signed_in(200, anonymous=302))],
+        # Tokens are made at the token endpoint only.
+        "admin:organizers_apitoken_add": [E(signed_in(403, anonymous=302))],
+        # Another user's token is hidden like a missing one (back to the index); superusers see all.
+        **{
+            f"admin:organizers_apitoken_{action}": [
+                E(
+                    lambda role, scope: 200 if role == "superuser" else own_token(200, 302, 302)(role, scope),
+                    target="viewer_api_token",
+                )
+            ]
+            for action in ("change", "history", "delete")
+        },
         "calendar-feed": [E(signed_in(200))],
         "calendar-regenerate": [E(signed_in(200), method="post")],
         "activity-export": [E(in_event_a(api_object(None, 200)), data={"event": "<event_a>"})],
@@ -442,6 +465,7 @@ class Objects:
             "pledge": lambda event: PledgeFactory(event=event),
             "receipt": lambda event: ReceiptFactory(transaction=TransactionFactory(event=event, status="draft")),
             "event": lambda event: self._member_event(event),
+            "api_token": lambda event: self._viewer_token(),
         }
         self.objects = {
             (name, scope): make(self.events[scope]) if name != "event" else self.events[scope]
@@ -449,6 +473,11 @@ class Objects:
             for scope in SCOPES
         }
         self.calendar_token = CalendarToken.objects.create(organizer=self.users["viewer"])
+
+    def _viewer_token(self):
+        from organizers.tokens import issue_token
+
+        return issue_token(self.users["viewer"], "matrix")[0]
 
     def _closed_event(self, like):
         """A new event like ``like`` whose books are closed."""
@@ -471,14 +500,14 @@ class Objects:
     def superuser_objects(self) -> dict[str, object]:
         from axes.models import AccessAttempt, AccessFailureLog, AccessLog
         from django.contrib.auth.models import Group
-        from rest_framework.authtoken.models import Token
+
+        from organizers.tokens import issue_token
 
         seen = {"user_agent": "test", "ip_address": "10.0.0.1", "username": "viewer_a", "http_accept": "*/*"}
         return {
             "user": self.users["viewer"].pk,
             "group": Group.objects.create(name="auditors").pk,
-            # The admin names a token by its user (TokenProxy).
-            "token": Token.objects.create(user=self.users["viewer"]).user_id,
+            "viewer_api_token": issue_token(self.users["viewer"], "matrix")[0].pk,
             "access_attempt": AccessAttempt.objects.create(
                 **seen, path_info="/admin/login/", get_data="", post_data="", failures_since_start=1
             ).pk,

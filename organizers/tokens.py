@@ -1,0 +1,83 @@
+"""API tokens: issued at POST /api/auth/token/, valid for API_TOKEN_TTL, revoked by a password change.
+
+The key is random (256 bits) and only its SHA-256 digest is stored: a copy of the database or a
+backup gives nobody a working key. Keys that random need no salt or slow hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions
+from rest_framework.authentication import TokenAuthentication
+
+from organizers.models import ApiToken, Organizer
+from organizers.security import log_event
+
+# "Last used" is kept to this precision: a write per request would double the API's writes.
+LAST_USED_PRECISION = timedelta(hours=1)
+
+
+def digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def issue_token(user: Organizer, name: str) -> tuple[ApiToken, str]:
+    """A new token of the user and its key (the only time the key is known)."""
+    now = timezone.now()
+    # The user's expired tokens go: they can never be used again, and would only pile up.
+    ApiToken.objects.filter(user=user, expires_at__lte=now).delete()
+    key = secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name, digest=digest(key), expires_at=now + settings.API_TOKEN_TTL)
+    return token, key
+
+
+class ApiTokenAuthentication(TokenAuthentication):
+    """``Authorization: Token <key>``, as DRF's TokenAuthentication, against ApiToken."""
+
+    def authenticate_credentials(self, key: str):
+        token = ApiToken.objects.select_related("user").filter(digest=digest(key)).first()
+        if token is None:
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
+        now = timezone.now()
+        if token.expires_at <= now:
+            raise exceptions.AuthenticationFailed(_("This token has expired. Ask POST /api/auth/token/ for a new one."))
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        if token.last_used_at is None or token.last_used_at < now - LAST_USED_PRECISION:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            token.last_used_at = now
+        return token.user, token
+
+
+def revoke_on_password_change(sender, instance, created, **kwargs) -> None:
+    # Django's set_password() keeps the new password in `_password` until save() has run: that is
+    # every password change (admin forms, changepassword, password reset). A hash upgrade at sign-in
+    # clears it first, so it does not sign out the user's tools. A password made unusable (the
+    # admin's "disable password-based authentication") ends the tokens too.
+    if created:
+        return
+    if getattr(instance, "_password", None) is not None or not instance.has_usable_password():
+        revoked, _by_model = ApiToken.objects.filter(user_id=instance.pk).delete()
+        if revoked:
+            log_event(
+                "tokens_revoked",
+                "API tokens of %s revoked: password changed",
+                instance.get_username(),
+                username=instance.get_username(),
+                count=revoked,
+            )
+
+
+def connect() -> None:
+    from django.contrib.auth import get_user_model
+    from django.db.models.signals import post_save
+
+    post_save.connect(
+        revoke_on_password_change, sender=get_user_model(), dispatch_uid="geventator.tokens.password_change"
+    )

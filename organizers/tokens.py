@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
+from geventator.db import atomic
 from organizers.models import ApiToken, Organizer
 from organizers.security import log_event
 
@@ -27,13 +28,25 @@ def digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+# Live tokens a user may hold: a script that signs in on every run would otherwise add one a run.
+# Beyond it the oldest ones go.
+TOKENS_PER_USER = 50
+
+
 def issue_token(user: Organizer, name: str) -> tuple[ApiToken, str]:
     """A new token of the user and its key (the only time the key is known)."""
     now = timezone.now()
-    # The user's expired tokens go: they can never be used again, and would only pile up.
-    ApiToken.objects.filter(user=user, expires_at__lte=now).delete()
     key = secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name, digest=digest(key), expires_at=now + settings.API_TOKEN_TTL)
+    with atomic():
+        # The user's expired tokens go: they can never be used again, and would only pile up.
+        ApiToken.objects.filter(user=user, expires_at__lte=now).delete()
+        token = ApiToken.objects.create(
+            user=user, name=name, digest=digest(key), expires_at=now + settings.API_TOKEN_TTL
+        )
+        oldest = ApiToken.objects.filter(user=user).order_by("-created_at", "-pk").values_list("pk", flat=True)
+        surplus = list(oldest[TOKENS_PER_USER:])
+        if surplus:
+            ApiToken.objects.filter(pk__in=surplus).delete()
     return token, key
 
 

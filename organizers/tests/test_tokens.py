@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from organizers import tokens
 from organizers.models import ApiToken
 from organizers.tests.admin_support import admin_url, assert_not_found
 from organizers.tokens import issue_token
@@ -61,6 +62,19 @@ def test_each_sign_in_gets_its_own_token_and_the_key_is_not_stored(api, viewer):
     assert answer(api, second).status_code == 200
     stored = list(ApiToken.objects.filter(user=viewer).values_list("digest", flat=True))
     assert len(stored) == 2 and first not in stored and second not in stored
+
+
+def test_a_user_keeps_a_bounded_number_of_tokens_the_oldest_go(api, viewer, monkeypatch):
+    monkeypatch.setattr(tokens, "TOKENS_PER_USER", 2)
+    (oldest_token, oldest), (middle_token, middle) = issue_token(viewer, "old"), issue_token(viewer, "middle")
+    # Apart in time (MongoDB keeps milliseconds: tokens made in one may tie).
+    ApiToken.objects.filter(pk=oldest_token.pk).update(created_at=timezone.now() - timedelta(hours=2))
+    ApiToken.objects.filter(pk=middle_token.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    newest = obtain(api, viewer)["token"]
+
+    assert answer(api, oldest).status_code == 401
+    assert answer(api, middle).status_code == 200
+    assert answer(api, newest).status_code == 200
 
 
 def test_changing_ones_password_in_the_admin_revokes_every_token(api, client, viewer):

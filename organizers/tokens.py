@@ -92,5 +92,5 @@ def connect() -> None:
     from django.db.models.signals import post_save
 
     post_save.connect(
-        revoke_on_password_change, sender=get_user_model(), dispatch_uid="geventator.tokens.password_change"
+        revoke_on_password_change, sender=get_user_model(), dispatch_uid="organizers.tokens.password_change"
     )

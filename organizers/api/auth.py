@@ -34,7 +34,7 @@ class IssuedTokenSerializer(serializers.Serializer):
     token = serializers.CharField(help_text=_("The key: shown this once, send it as 'Authorization: Token <key>'."))
     id = serializers.UUIDField()
     name = serializers.CharField()
-    expires = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
 
 
 class ObtainAuthTokenView(APIView):
@@ -65,7 +65,7 @@ class ObtainAuthTokenView(APIView):
         user = serializer.validated_data["user"]
         token, key = issue_token(user, serializer.validated_data["name"])
         log_token_issued(request, user)
-        issued = {"token": key, "id": token.pk, "name": token.name, "expires": token.expires_at}
+        issued = {"token": key, "id": token.pk, "name": token.name, "expires_at": token.expires_at}
         return Response(IssuedTokenSerializer(issued).data)
 
 

@@ -37,6 +37,7 @@ def test_token_endpoint_issues_a_key_that_ends_after_the_configured_time(api, vi
 
     issued = obtain(api, viewer, name="Laptop script")
 
+    assert set(issued) == {"token", "id", "name", "expires_at"}
     token = ApiToken.objects.get(pk=issued["id"])
     assert token.name == "Laptop script"
     assert before + timedelta(days=7) <= token.expires_at <= timezone.now() + timedelta(days=7)

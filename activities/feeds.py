@@ -85,6 +85,8 @@ def build_calendar(name: str, activities: Iterable[Activity], timezone_name: str
 def _response(body: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(body, content_type=CONTENT_TYPE)
     response["Content-Disposition"] = f'inline; filename="{filename}"'
+    # A personal feed lists someone's whereabouts under a secret URL: no shared cache keeps a copy.
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

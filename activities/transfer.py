@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import tablib
-from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +26,7 @@ from import_export.results import Error
 from activities.api.serializers import read_in_zone
 from activities.models import Activity, Location
 from geventator.db import run_atomically
+from geventator.spreadsheets import safe_text, unescape_text
 from organizers import rules as perms
 from organizers.models import Event, Organizer
 
@@ -44,6 +44,8 @@ COLUMNS = [
     "is_public",
     "responsible",
 ]
+# Free text a spreadsheet could run as a formula: written escaped, read back unescaped.
+TEXT_COLUMNS = {"event", "title", "description", "location", "responsible"}
 TRUE_WORDS = {"1", "true", "yes", "y", "on"}
 FALSE_WORDS = {"", "0", "false", "no", "n", "off"}
 
@@ -67,7 +69,8 @@ def importable_events(user) -> list[Event]:
 
 def _text(row: dict, column: str) -> str:
     value = row.get(column)
-    return "" if value is None else str(value).strip()
+    text = "" if value is None else str(value).strip()
+    return unescape_text(text) if column in TEXT_COLUMNS else text
 
 
 class ActivityResource(resources.ModelResource):
@@ -119,13 +122,13 @@ class ActivityResource(resources.ModelResource):
         return str(activity.pk)
 
     def dehydrate_event(self, activity: Activity) -> str:
-        return activity.event.slug
+        return safe_text(activity.event.slug)
 
     def dehydrate_title(self, activity: Activity) -> str:
-        return activity.title
+        return safe_text(activity.title)
 
     def dehydrate_description(self, activity: Activity) -> str:
-        return activity.description
+        return safe_text(activity.description)
 
     def dehydrate_kind(self, activity: Activity) -> str:
         return activity.kind
@@ -140,7 +143,7 @@ class ActivityResource(resources.ModelResource):
         return timezone.localtime(activity.end, activity.event.tzinfo).isoformat()
 
     def dehydrate_location(self, activity: Activity) -> str:
-        return activity.location.name if activity.location_id else ""
+        return safe_text(activity.location.name) if activity.location_id else ""
 
     def dehydrate_capacity(self, activity: Activity) -> str:
         return "" if activity.capacity is None else str(activity.capacity)
@@ -152,7 +155,7 @@ class ActivityResource(resources.ModelResource):
         names = self.usernames.get(activity.pk)
         if names is None:
             names = list(activity.responsible.values_list("username", flat=True))
-        return ", ".join(sorted(names))
+        return safe_text(", ".join(sorted(names)))
 
     # --- import -----------------------------------------------------------------------------------
 
@@ -361,20 +364,6 @@ def _messages(error: Exception) -> dict[str, list[str]]:
 def export_csv(queryset) -> str:
     queryset = queryset.select_related("event", "location").order_by("event_id", "start", "pk")
     return ActivityResource().export(queryset).csv
-
-
-def check_upload_size(upload) -> None:
-    """Refuses a file above settings.IMPORT_MAX_UPLOAD_SIZE before it is read into memory.
-
-    Django's DATA_UPLOAD_MAX_MEMORY_SIZE does not count uploaded files, so the import sets its own
-    bound (the API view and the admin's import form call this).
-    """
-    limit = settings.IMPORT_MAX_UPLOAD_SIZE
-    if upload.size > limit:
-        raise ValidationError(
-            _("The file is too large (%(size)s bytes; at most %(limit)s).") % {"size": upload.size, "limit": limit},
-            code="file_too_large",
-        )
 
 
 def import_csv(content: bytes | str, user, event: Event | None = None) -> ImportReport:

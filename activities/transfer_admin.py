@@ -12,7 +12,8 @@ from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV
 from import_export.forms import ImportForm
 
-from activities.transfer import ActivityResource, check_upload_size
+from activities.transfer import ActivityResource
+from geventator.spreadsheets import check_upload_size
 from organizers import rules as perms
 
 

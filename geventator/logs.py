@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
+import re
 import socket
 import ssl
 from collections.abc import Mapping
@@ -32,6 +33,11 @@ _ACCESS_FIELDS = {
     "f": "referer",
     "{x-request-id}i": "request_id",
 }
+
+# The personal calendar feed's secret is its URL (calendar/organizers/<token>.ics): a log line
+# keeps enough of the token to tell feeds apart, not enough to read someone's calendar.
+_FEED_TOKEN = re.compile(r"(/calendar/organizers/)([A-Za-z0-9_-]{1,4})[A-Za-z0-9_-]*")
+_TOKEN_KEPT = 4
 
 # RFC 5424 severities, by Python level (the nearest one at or below).
 _SEVERITIES = ((logging.CRITICAL, 2), (logging.ERROR, 3), (logging.WARNING, 4), (logging.INFO, 6))
@@ -65,6 +71,28 @@ class JsonFormatter(_BaseJsonFormatter):
                     if field == "status" and value.isdigit():
                         value = int(value)
                 log_data[field] = value
+
+
+def mask_feed_tokens(text: str) -> str:
+    """The text with every calendar feed token cut to its first four characters and "…"."""
+    return _FEED_TOKEN.sub(lambda match: f"{match[1]}{match[2]}…", text)
+
+
+class FeedTokenFilter(logging.Filter):
+    """Masks feed tokens in every record a handler writes: gunicorn's access lines (the request
+    line, path and referer atoms) as well as Django's "Not Found: <path>" warnings."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = mask_feed_tokens(record.msg)
+        if isinstance(record.args, dict):
+            # In place: gunicorn's SafeAtoms answers "-" for atoms it lacks; a plain dict would not.
+            for key, value in record.args.items():
+                if isinstance(value, str):
+                    record.args[key] = mask_feed_tokens(value)
+        elif isinstance(record.args, tuple):
+            record.args = tuple(mask_feed_tokens(arg) if isinstance(arg, str) else arg for arg in record.args)
+        return True
 
 
 class _Rfc5424Mixin:
@@ -211,6 +239,8 @@ def logging_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     syslog = syslog_handler_config(env)
     if syslog is not None:
         handlers["syslog"] = syslog
+    for handler in handlers.values():
+        handler["filters"] = ["feed_tokens"]
     names = list(handlers)
     # gunicorn's loggers get the same handlers and do not propagate: one copy of each line.
     gunicorn_logger = {"handlers": names, "propagate": False}
@@ -218,6 +248,7 @@ def logging_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"json": {"()": "geventator.logs.JsonFormatter"}},
+        "filters": {"feed_tokens": {"()": "geventator.logs.FeedTokenFilter"}},
         "handlers": handlers,
         "root": {"handlers": names, "level": level},
         "loggers": {

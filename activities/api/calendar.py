@@ -11,16 +11,18 @@ from rest_framework.views import APIView
 from activities import feeds
 
 FeedUrlSerializer = inline_serializer("CalendarFeed", {"url": serializers.URLField()})
+# The URL is the feed's secret: as the feed itself, it is kept out of every cache.
+NO_STORE = {"Cache-Control": "private, no-store"}
 
 
 class CalendarFeedView(APIView):
     @extend_schema(responses=FeedUrlSerializer, summary="Your personal calendar feed URL (made on first use)")
     def get(self, request: Request) -> Response:
-        return Response({"url": feeds.personal_feed_url(request, request.user)})
+        return Response({"url": feeds.personal_feed_url(request, request.user)}, headers=NO_STORE)
 
 
 class CalendarRegenerateView(APIView):
     @extend_schema(request=None, responses=FeedUrlSerializer, summary="Replace your feed URL; the old one answers 404")
     def post(self, request: Request) -> Response:
         feeds.token_for(request.user).regenerate()
-        return Response({"url": feeds.personal_feed_url(request, request.user)})
+        return Response({"url": feeds.personal_feed_url(request, request.user)}, headers=NO_STORE)

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from activities import transfer
 from activities.models import Activity
+from geventator.spreadsheets import check_upload_size
 from organizers import rules as perms
 from organizers.api.base import visible_event
 
@@ -56,7 +57,7 @@ class ActivityImportView(APIView):
         if upload is None:
             raise exceptions.ValidationError({"file": [_("Attach a CSV file.")]})
         try:
-            transfer.check_upload_size(upload)
+            check_upload_size(upload)
         except DjangoValidationError as exc:
             raise exceptions.ValidationError({"file": exc.messages}) from None
         event = visible_event(request.user, request.data.get("event"))

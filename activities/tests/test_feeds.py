@@ -125,6 +125,18 @@ def test_personal_feed_lists_own_activities_in_member_events_only(client, event_
     assert str(found["Sound check"]["UID"]) == f"{mine_internal.pk}@geventator"
 
 
+def test_feeds_and_the_feed_url_are_kept_out_of_shared_caches(client, event_a, organizer):
+    client.force_login(organizer)
+    url_response = client.get("/api/calendar/")
+    regenerated = client.post("/api/calendar/regenerate/")
+    client.logout()
+    url = regenerated.json()["url"].removeprefix("http://testserver")
+
+    for response in (url_response, regenerated, client.get(url), client.get("/calendar/events/festival-a.ics")):
+        assert response.status_code == 200
+        assert response["Cache-Control"] == "private, no-store"
+
+
 def test_feed_url_is_made_once_and_regenerating_revokes_the_old_one(client, api, organizer):
     first = feed_url(client, organizer)
     assert feed_url(client, organizer) == first

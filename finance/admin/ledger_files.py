@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from finance.admin.reports import visible_event
 from finance.models import Transaction
 from finance.services import ledger_files
+from geventator.spreadsheets import check_upload_size
 from organizers import rules as perms
 from organizers.admin_mixins import admin_user
 
@@ -63,7 +64,7 @@ class ImportForm(forms.Form):
 
     def clean_import_file(self):
         upload = self.cleaned_data["import_file"]
-        ledger_files.check_upload_size(upload)
+        check_upload_size(upload)
         return upload
 
 

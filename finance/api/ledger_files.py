@@ -25,6 +25,7 @@ from rest_framework.views import APIView
 from finance.api.filters import TransactionFilter
 from finance.models import Transaction
 from finance.services import ledger_files
+from geventator.spreadsheets import check_upload_size
 from organizers.api.base import visible_event
 from organizers.models import Organizer
 
@@ -102,7 +103,7 @@ class TransactionImportView(APIView):
         if upload is None:
             raise exceptions.ValidationError({"file": [_("Attach a CSV file.")]})
         try:
-            ledger_files.check_upload_size(upload)
+            check_upload_size(upload)
         except DjangoValidationError as exc:
             raise exceptions.ValidationError({"file": exc.messages}) from None
         event = visible_event(request.user, request.data.get("event"))

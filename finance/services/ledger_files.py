@@ -24,7 +24,6 @@ from datetime import date
 from datetime import date as Date  # noqa: N812
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext as _
 from import_export import resources
@@ -33,6 +32,7 @@ from import_export.fields import Field
 from finance.models import EXPENSE_KINDS, INCOME_KINDS, Account, Category, Kind, Party, Pledge, Transaction
 from geventator.currencies import quantize
 from geventator.db import run_atomically
+from geventator.spreadsheets import safe_text, unescape_text
 from organizers.models import Event, Organizer
 
 EXPORT_COLUMNS = [
@@ -61,19 +61,6 @@ TEXT_COLUMNS = ["description", "account", "category", "party", "counterparty"]
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = {"csv": CSV_TYPE, "xlsx": XLSX_TYPE}
-
-# A cell starting with one of these is a formula to a spreadsheet (CSV/formula injection).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_text(value: str) -> str:
-    """The text as a spreadsheet shows it, never as a formula it would run."""
-    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
-
-
-def unescape_text(value: str) -> str:
-    """Undo safe_text() on a cell read back from a file."""
-    return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_STARTS) else value
 
 
 def plain_decimal(value: Decimal) -> Decimal:
@@ -189,16 +176,6 @@ class ImportReport:
 
 def _file_error(message: str) -> ImportReport:
     return ImportReport(errors=[{"line": None, "errors": {"file": [message]}}])
-
-
-def check_upload_size(upload) -> None:
-    """Refuses a file above settings.IMPORT_MAX_UPLOAD_SIZE before it is read (as the activity import)."""
-    limit = settings.IMPORT_MAX_UPLOAD_SIZE
-    if upload.size > limit:
-        raise ValidationError(
-            _("The file is too large (%(size)s bytes; at most %(limit)s).") % {"size": upload.size, "limit": limit},
-            code="file_too_large",
-        )
 
 
 def _column_name(header: str) -> str:

@@ -298,6 +298,7 @@ def test_members_of_the_event_download_the_receipt(request, client, paid, role):
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == 'attachment; filename="invoice.pdf"'
     assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Cache-Control"] == "private, no-store"
 
 
 def test_download_works_with_an_api_token(api, viewer, paid):

@@ -99,7 +99,12 @@ def test_logging_config_sends_everything_to_stdout_as_json_without_syslog():
     config = logging_config({"LOG_LEVEL": "warning"})
 
     assert config["handlers"] == {
-        "console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json"}
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "json",
+            "filters": ["feed_tokens"],
+        }
     }
     assert config["root"] == {"handlers": ["console"], "level": "WARNING"}
     assert config["loggers"]["gunicorn.access"]["handlers"] == ["console"]

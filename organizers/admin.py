@@ -18,15 +18,14 @@ from django.views.decorators.debug import sensitive_post_parameters
 from finance.services import event_summary
 from geventator.currencies import format_money
 from geventator.db import atomic
+from organizers import directory
 from organizers import rules as perms
 from organizers.admin_mixins import (
     AtomicAdminMixin,
     BoundedSearchMixin,
     EventScopedAdmin,
     RolePermissionsMixin,
-    SafeAutocompleteMixin,
     admin_user,
-    label_known,
 )
 from organizers.models import Event, EventQuerySet, Membership, Organizer, Role
 from organizers.services import archive_event, create_event, delete_event, unarchive_event
@@ -37,7 +36,11 @@ class OrganizerAdmin(AtomicAdminMixin, BoundedSearchMixin, UserAdmin):
     """Accounts are managed by superusers; organizers see the people they organize with."""
 
     list_display = ["username", "email", "first_name", "last_name", "is_staff", "is_superuser", "is_active"]
-    search_fields = ["username", "email", "first_name", "last_name"]
+    search_fields = directory.SUPERUSER_SEARCH_FIELDS
+
+    def get_search_fields(self, request: HttpRequest):
+        # Matching e-mails would tell anyone who types part of an address whose it is.
+        return directory.search_fields_for(request.user)
 
     @method_decorator(sensitive_post_parameters())
     @method_decorator(csrf_protect)
@@ -51,18 +54,9 @@ class OrganizerAdmin(AtomicAdminMixin, BoundedSearchMixin, UserAdmin):
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
-        if self._owner_picks_new_member(request):
-            return queryset.filter(is_active=True)
+        # Every autocomplete of people (responsible organizers, account holders...) offers fellow
+        # members only; a new member is named exactly instead (OrganizerLoginField).
         return queryset.filter(pk__in=list(perms.fellow_member_ids(request.user)))
-
-    @staticmethod
-    def _owner_picks_new_member(request: HttpRequest) -> bool:
-        # The autocomplete of a membership's organizer: owners may find anyone active to add.
-        return (
-            request.GET.get("model_name") == "membership"
-            and request.GET.get("field_name") == "organizer"
-            and perms.has_role(request.user, None, "owner")
-        )
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser
@@ -70,7 +64,7 @@ class OrganizerAdmin(AtomicAdminMixin, BoundedSearchMixin, UserAdmin):
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
         if request.user.is_superuser:
             return True
-        # Others only look people up through the autocomplete of memberships and activities
+        # Others only look their fellow members up through the autocompletes of the records
         # (obj is None there); an account's own page shows its groups and password hash summary.
         return obj is None and request.user.is_staff and bool(perms.roles_for(request.user))
 
@@ -97,11 +91,36 @@ class MembershipFormSet(BaseInlineFormSet):
             raise ValidationError(_("An event needs at least one owner."))
 
 
-class MembershipInlineForm(forms.ModelForm):
+class OrganizerLoginField(forms.CharField):
+    """The person to add, by exact username or e-mail: no search over every account."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("label", _("organizer"))
+        kwargs.setdefault("help_text", _("Their exact username or e-mail."))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        return value.username if isinstance(value, Organizer) else value
+
+    def clean(self, value):
+        if isinstance(value, Organizer):  # a stored membership's own organizer (the field is disabled)
+            return value
+        login = super().clean(value)
+        return directory.find_organizer(login) if login else None
+
+
+class MembershipForm(forms.ModelForm):
+    organizer = OrganizerLoginField()
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        label_known(self, "organizer")
+        if self.instance.organizer_id is not None:
+            # A membership stays with its person: change the role, or remove it and add another.
+            self.initial["organizer"] = self.instance.organizer
+            self.fields["organizer"].disabled = True
 
+
+class MembershipInlineForm(MembershipForm):
     def _post_clean(self) -> None:
         # The formset checks that the event keeps an owner across all its rows, so an owner may
         # hand over ownership in one save; Membership.clean's row-by-row check (against the stored
@@ -110,12 +129,11 @@ class MembershipInlineForm(forms.ModelForm):
         super()._post_clean()  # type: ignore[misc]  # private in Django, so not in django-stubs
 
 
-class MembershipInline(RolePermissionsMixin, SafeAutocompleteMixin, admin.TabularInline):
+class MembershipInline(RolePermissionsMixin, admin.TabularInline):
     model = Membership
     form = MembershipInlineForm
     formset = MembershipFormSet
     extra = 0
-    autocomplete_fields = ["organizer"]
     fields = ["organizer", "role", "created_at"]
     readonly_fields = ["created_at"]
 
@@ -253,7 +271,8 @@ class MembershipAdmin(EventScopedAdmin):
     list_display = ["organizer", "event", "role", "created_at"]
     list_filter = [("event", admin.RelatedOnlyFieldListFilter), "role"]
     search_fields = ["organizer__username", "organizer__first_name", "organizer__last_name", "event__name"]
-    autocomplete_fields = ["event", "organizer"]
+    form = MembershipForm
+    autocomplete_fields = ["event"]
     list_select_related = ["event", "organizer"]
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:

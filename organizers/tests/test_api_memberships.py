@@ -190,3 +190,52 @@ def test_owning_another_event_does_not_let_one_manage_this_roster(api, treasurer
 
     assert response.status_code == 403
     assert not Membership.objects.filter(organizer=newcomer).exists()
+
+
+# --- Naming the person to add (no listing of accounts: organizers/directory.py) ------------------
+
+
+@pytest.mark.parametrize("login", ["Bruno_Of_B", "BRUNO_OF_B@example.org"])
+def test_owner_adds_a_stranger_by_exact_username_or_e_mail(api, owner, outsider, event_a, login):
+    response = api.as_user(owner).post(
+        MEMBERSHIPS, {"event": str(event_a.pk), "organizer": login, "role": "viewer"}, format="json"
+    )
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["organizer"] == str(outsider.pk)
+    assert Membership.objects.get(event=event_a, organizer=outsider).role == Role.VIEWER
+
+
+@pytest.mark.parametrize("login", ["bruno", "bruno_of_b@example", "nobody@example.org", "%", "", 42, ["bruno_of_b"]])
+def test_a_login_that_names_nobody_exactly_is_a_400(api, owner, outsider, event_a, login):
+    response = api.as_user(owner).post(
+        MEMBERSHIPS, {"event": str(event_a.pk), "organizer": login, "role": "viewer"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["organizer"]
+    assert not Membership.objects.filter(event=event_a, organizer=outsider).exists()
+
+
+def test_unknown_and_inactive_accounts_get_the_same_answer(api, owner, outsider, event_a):
+    OrganizerFactory(username="ida_inactive", is_active=False)
+    api.as_user(owner)
+
+    answers = [
+        api.post(MEMBERSHIPS, {"event": str(event_a.pk), "organizer": login, "role": "viewer"}, format="json").json()
+        for login in ("ida_inactive", "nobody_at_all")
+    ]
+
+    assert answers[0] == answers[1] == {"organizer": ["No organizer with this username or e-mail."]}
+
+
+def test_an_e_mail_two_accounts_share_asks_for_the_username(api, owner, event_a):
+    OrganizerFactory(username="twin_one", email="twins@example.org")
+    OrganizerFactory(username="twin_two", email="Twins@example.org")
+
+    response = api.as_user(owner).post(
+        MEMBERSHIPS, {"event": str(event_a.pk), "organizer": "twins@example.org", "role": "viewer"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"organizer": ["Several organizers use this e-mail: give the username."]}

@@ -26,7 +26,7 @@ from import_export.results import Error
 from activities.api.serializers import read_in_zone
 from activities.models import Activity, Location
 from geventator.db import run_atomically
-from geventator.spreadsheets import safe_text, unescape_text
+from geventator.spreadsheets import ImportDeadline, ImportTooSlow, check_row_count, safe_text, unescape_text
 from organizers import rules as perms
 from organizers.models import Event, Organizer
 
@@ -170,9 +170,10 @@ class ActivityResource(resources.ModelResource):
         except ValidationError as exc:
             # A wrong file or event: refuse it whole, before any row is read.
             result = self.get_result_class()()
-            result.append_base_error(Error(exc))
+            result.append_base_error(Error(ValidationError({"file": exc.messages})))
             return result
         parent = super()
+        self.deadline = ImportDeadline(len(dataset))
 
         def import_all():
             # Run again from scratch when the store reports a transient conflict (run_atomically).
@@ -185,7 +186,16 @@ class ActivityResource(resources.ModelResource):
             result = run_atomically(import_all)
         except _Rollback as rollback:
             result = rollback.result
+        except ImportTooSlow as exc:
+            # Raised inside the transaction, which is rolled back: nothing of the file is kept.
+            result = self.get_result_class()()
+            result.append_base_error(Error(ValidationError({"file": exc.messages})))
         return result
+
+    def import_row(self, row, instance_loader, **kwargs):
+        # Outside import-export's own error handling, which would record it as one bad row and go on.
+        self.deadline.check()
+        return super().import_row(row, instance_loader, **kwargs)
 
     def _prepare(self, dataset) -> None:
         missing = [column for column in COLUMNS if column not in (dataset.headers or [])]
@@ -373,6 +383,10 @@ def import_csv(content: bytes | str, user, event: Event | None = None) -> Import
             content = content.decode("utf-8-sig")
         except UnicodeDecodeError:
             return ImportReport(errors=[{"line": None, "errors": {"file": [_("The file is not UTF-8 text.")]}}])
+    try:
+        check_row_count(content)  # before tablib reads every row into memory
+    except ValidationError as exc:
+        return ImportReport(errors=[{"line": None, "errors": {"file": exc.messages}}])
     try:
         dataset = tablib.Dataset().load(content, format="csv")
     except Exception:

@@ -13,16 +13,24 @@ from import_export.formats.base_formats import CSV
 from import_export.forms import ImportForm
 
 from activities.transfer import ActivityResource
-from geventator.spreadsheets import check_upload_size
+from geventator.spreadsheets import check_row_count, check_upload_size
 from organizers import rules as perms
 
 
 class SizeLimitedImportForm(ImportForm):
-    """The admin's import form, refusing a file above IMPORT_MAX_UPLOAD_SIZE (a form error)."""
+    """The admin's import form, refusing a file above IMPORT_MAX_UPLOAD_SIZE or IMPORT_MAX_ROWS
+    (a form error)."""
 
     def clean_import_file(self):
         upload = self.cleaned_data["import_file"]
         check_upload_size(upload)
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = ""  # import-export's own reading reports the encoding
+        finally:
+            upload.seek(0)
+        check_row_count(text)
         return upload
 
 

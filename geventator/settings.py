@@ -249,6 +249,12 @@ IMPORT_EXPORT_USE_TRANSACTIONS = False
 # file against IMPORT_MAX_UPLOAD_SIZE (activities/transfer.py).
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024))
 IMPORT_MAX_UPLOAD_SIZE = int(os.environ.get("IMPORT_MAX_UPLOAD_SIZE", 2 * 1024 * 1024))
+# The work of one import stays well inside gunicorn's worker timeout (30 s): at most this many rows
+# a file, and this many seconds a row (never less than IMPORT_MIN_SECONDS for the file) before the
+# import gives up and saves nothing (geventator/spreadsheets.py).
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 5000))
+IMPORT_SECONDS_PER_ROW = float(os.environ.get("IMPORT_SECONDS_PER_ROW", 0.005))
+IMPORT_MIN_SECONDS = float(os.environ.get("IMPORT_MIN_SECONDS", 10))
 
 # --- Security (README, "Security") ---------------------------------------------------------------
 # HTTPS: on by default when DEBUG is off (`check --deploy` clean); behind a TLS-terminating proxy

@@ -1,4 +1,9 @@
-"""What every CSV import and export shares: the upload bounds and the formula escaping.
+"""What every CSV import and export shares: the bounds of an import and the formula escaping.
+
+An import is bounded three ways, so that one file cannot hold a worker past its timeout: the
+upload's size (IMPORT_MAX_UPLOAD_SIZE), its rows (IMPORT_MAX_ROWS, counted before any row is
+parsed) and its time (IMPORT_SECONDS_PER_ROW, checked row by row inside the import's transaction,
+so a file that runs out of time saves nothing).
 
 A spreadsheet runs a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
 as a formula (CSV/formula injection), so exports write such text with a leading apostrophe and
@@ -7,8 +12,14 @@ imports take it off again: an exported file imports back unchanged.
 
 from __future__ import annotations
 
+import csv
+import io
+import time
+from collections.abc import Callable
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -36,3 +47,64 @@ def check_upload_size(upload) -> None:
             _("The file is too large (%(size)s bytes; at most %(limit)s).") % {"size": upload.size, "limit": limit},
             code="file_too_large",
         )
+
+
+def too_many_rows() -> ValidationError:
+    return ValidationError(
+        _("A file may hold at most %(limit)s rows.")
+        % {"limit": number_format(settings.IMPORT_MAX_ROWS, force_grouping=True)},
+        code="too_many_rows",
+    )
+
+
+def count_rows(text: str, delimiter: str = ",") -> int:
+    """The data rows of the CSV text (blank lines left out), counted up to one above the limit.
+
+    A file the csv module cannot read counts as far as it reads: the import reports the fault.
+    """
+    limit = settings.IMPORT_MAX_ROWS
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    count = -1  # the header
+    try:
+        for cells in reader:
+            if any(cell.strip() for cell in cells):
+                count += 1
+                if count > limit:
+                    break
+    except csv.Error:
+        pass
+    return max(count, 0)
+
+
+def check_row_count(text: str, delimiter: str = ",") -> None:
+    if count_rows(text, delimiter) > settings.IMPORT_MAX_ROWS:
+        raise too_many_rows()
+
+
+def now() -> float:
+    """The clock of import deadlines (tests replace it)."""
+    return time.monotonic()
+
+
+class ImportTooSlow(ValidationError):  # noqa: N818  (a refusal told to the user)
+    """The import ran past its time budget; raised inside its transaction, so nothing is saved."""
+
+
+class ImportDeadline:
+    """The time an import of ``rows`` rows may take; ``check()`` refuses it once that has passed.
+
+    ``clock`` (default: now()) is injectable so that tests can run out of time without waiting.
+    """
+
+    def __init__(self, rows: int, clock: Callable[[], float] | None = None) -> None:
+        self.clock = clock or now
+        self.seconds = max(settings.IMPORT_MIN_SECONDS, rows * settings.IMPORT_SECONDS_PER_ROW)
+        self.ends = self.clock() + self.seconds
+
+    def check(self) -> None:
+        if self.clock() > self.ends:
+            raise ImportTooSlow(
+                _("The import took longer than %(seconds)s seconds and saved nothing; split the file.")
+                % {"seconds": number_format(self.seconds, decimal_pos=0, force_grouping=True)},
+                code="import_too_slow",
+            )

@@ -24,6 +24,7 @@ from datetime import date
 from datetime import date as Date  # noqa: N812
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext as _
 from import_export import resources
@@ -32,7 +33,7 @@ from import_export.fields import Field
 from finance.models import EXPENSE_KINDS, INCOME_KINDS, Account, Category, Kind, Party, Pledge, Transaction
 from geventator.currencies import quantize
 from geventator.db import run_atomically
-from geventator.spreadsheets import safe_text, unescape_text
+from geventator.spreadsheets import ImportDeadline, ImportTooSlow, safe_text, too_many_rows, unescape_text
 from organizers.models import Event, Organizer
 
 EXPORT_COLUMNS = [
@@ -315,12 +316,14 @@ def _read_rows(text: str) -> tuple[list[str | None], list[tuple[int, dict[str, s
             return _("The file is empty.")
         # A column without a name (a trailing separator some spreadsheets write) is left out.
         columns = [_column_name(cell) or None for cell in header]
-        rows = []
+        rows: list[tuple[int, dict[str, str]]] = []
         previous = reader.line_num
         for cells in reader:
             line, previous = previous + 1, reader.line_num  # where the record starts in the file
             if not any(cell.strip() for cell in cells):
                 continue  # a blank line
+            if len(rows) == settings.IMPORT_MAX_ROWS:
+                return too_many_rows().messages[0]  # read no further than one row above the limit
             if len(cells) > len(columns):
                 rows.append((line, {"__too_many__": ""}))
                 continue
@@ -381,11 +384,22 @@ def import_transactions(content: bytes | str, event: Event, user: Organizer) -> 
     if not rows:
         return _file_error(_("The file has no transactions, only a header."))
 
+    deadline = ImportDeadline(len(rows))
+    try:
+        return _import_rows(rows, event, user, deadline)
+    except ImportTooSlow as exc:
+        return _file_error(exc.messages[0])
+
+
+def _import_rows(
+    rows: list[tuple[int, dict[str, str]]], event: Event, user: Organizer, deadline: ImportDeadline
+) -> ImportReport:
     lookups = _Lookups(event)
     existing = _already_in_ledger(event, rows)
     report = ImportReport()
     valid: list[Transaction] = []
     for line, cells in rows:
+        deadline.check()
         if "__too_many__" in cells:
             report.errors.append(
                 {"line": line, "errors": {NON_FIELD_ERRORS: [_("This row has more cells than the header.")]}}
@@ -409,6 +423,7 @@ def import_transactions(content: bytes | str, event: Event, user: Organizer) -> 
         # even a main account created by it.
         main = Account.main_for(event) if None in accounts.values() else None
         for tx in valid:
+            deadline.check()  # inside the transaction: running out of time rolls back every row
             tx.account = accounts[id(tx)] or main
             tx._state.adding = True
             tx.save(force_insert=True)

@@ -20,6 +20,7 @@ from uuid import UUID
 from django.db.models import Q, Sum
 
 from finance.models import Account, AccountKind, Status, Transaction, Transfer, TransferStatus
+from finance.services.totals import ledger_totals
 from geventator.currencies import quantize
 from organizers.models import Event
 
@@ -127,9 +128,9 @@ def account_balances(event: Event) -> list[AccountBalance]:
 
 
 def event_result(event: Event) -> Decimal:
-    """The event's net result: Σ signed amounts of its booked transactions (one query)."""
-    total = Transaction.objects.filter(event=event, status=Status.PAID).aggregate(total=Sum("signed_amount"))["total"]
-    return quantize(total or Decimal(0), event.currency)
+    """The event's net result: Σ signed amounts of its booked transactions (one query), the
+    summary's balance and the report's net (finance.services.totals)."""
+    return ledger_totals(event).net
 
 
 @dataclass(frozen=True)

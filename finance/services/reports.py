@@ -3,9 +3,10 @@ the budget against it, what sponsors still owe, what the event owes its organize
 expenses still on their way to being paid.
 
 Figures are in the event's base currency: booked entries (status paid) added up by the database
-from their stored base and signed amounts, quantized to the currency's minor unit. Income and
-expenses are positive amounts; an adjustment (from a cash count) carries its sign; the net result
-is Σ signed amounts (income − expenses + adjustments), as in ``balances.event_result``. Months are
+from their stored base and signed amounts, quantized to the currency's minor unit, by the same
+aggregates as every other ledger total (finance.services.totals): income and expenses are
+positive amounts; an adjustment (from a cash count) carries its sign; the net result is Σ signed
+amounts (income − expenses + adjustments), the summary's balance and the balances' result. Months are
 the calendar months of the transactions' dates, which are already the event's own dates. The
 number of queries is fixed, whatever the number of transactions.
 """
@@ -24,12 +25,10 @@ from finance.models import EXPENSE_KINDS, INCOME_KINDS, Account, Category, Kind,
 from finance.services.budgets import BudgetReport, budget_vs_actual
 from finance.services.pledges import PledgeReport, pledge_status
 from finance.services.settle import Debt, settle_up
+from finance.services.totals import EXPENSE, LedgerTotals, totals_aggregates
 from geventator.currencies import quantize
 from organizers.models import Event
 
-INCOME = Q(kind__in=sorted(INCOME_KINDS))
-EXPENSE = Q(kind__in=sorted(EXPENSE_KINDS))
-ADJUSTMENT = Q(kind=Kind.ADJUSTMENT)
 # Kinds in the order a report lists them: money in, money out, corrections.
 KIND_ORDER = [Kind.SALE, Kind.DONATION, Kind.SPONSORSHIP, Kind.PURCHASE, Kind.INVESTMENT, Kind.ADJUSTMENT]
 
@@ -127,15 +126,6 @@ class EventReport:
         return sum((-debt.amount for debt in self.reimbursements if debt.amount < 0), quantize(0, self.currency))
 
 
-def _group_sums() -> dict:
-    return {
-        "income": Sum("base_amount", filter=INCOME),
-        "expenses": Sum("base_amount", filter=EXPENSE),
-        "net": Sum("signed_amount"),
-        "count": Count("pk"),
-    }
-
-
 def _first_of_month(value: date | datetime) -> date:
     day = value.date() if isinstance(value, datetime) else value
     return day.replace(day=1)
@@ -157,23 +147,15 @@ def event_report(event: Event, today: date | None = None) -> EventReport:
         return quantize(value or Decimal(0), currency)
 
     def group(row: dict) -> dict:
-        return {
-            "income": money(row["income"]),
-            "expenses": money(row["expenses"]),
-            "net": money(row["net"]),
-            "count": row["count"],
-        }
+        line = LedgerTotals.from_row(row, currency)
+        return {"income": line.income, "expenses": line.expenses, "net": line.net, "count": line.count}
 
     entries = Transaction.objects.filter(event=event).order_by()
     booked = entries.filter(status=Status.PAID)
     open_expense = EXPENSE & ~Q(status__in=[Status.PAID, Status.REJECTED])
 
     totals = entries.aggregate(
-        booked_count=Count("pk", filter=Q(status=Status.PAID)),
-        income=Sum("base_amount", filter=Q(status=Status.PAID) & INCOME),
-        expenses=Sum("base_amount", filter=Q(status=Status.PAID) & EXPENSE),
-        adjustments=Sum("signed_amount", filter=Q(status=Status.PAID) & ADJUSTMENT),
-        net=Sum("signed_amount", filter=Q(status=Status.PAID)),
+        **totals_aggregates(where=Q(status=Status.PAID)),
         **{
             name: aggregate
             for step in (Status.DRAFT, Status.SUBMITTED, Status.APPROVED)
@@ -205,7 +187,7 @@ def event_report(event: Event, today: date | None = None) -> EventReport:
     by_category = sorted(
         (
             CategoryLine(category_id=row["category_id"], name=category_names.get(row["category_id"], ""), **group(row))
-            for row in booked.values("category_id").annotate(**_group_sums())
+            for row in booked.values("category_id").annotate(**totals_aggregates())
         ),
         key=lambda line: (line.category_id is None, line.name.lower()),
     )
@@ -221,28 +203,29 @@ def event_report(event: Event, today: date | None = None) -> EventReport:
                 kind=accounts.get(row["account_id"], ("", ""))[1],
                 **group(row),
             )
-            for row in booked.values("account_id").annotate(**_group_sums())
+            for row in booked.values("account_id").annotate(**totals_aggregates())
         ),
         key=lambda line: (line.account_id is None, line.name.lower()),
     )
 
     per_month = {
         _first_of_month(row["month"]): group(row)
-        for row in booked.annotate(month=TruncMonth("date")).values("month").annotate(**_group_sums())
+        for row in booked.annotate(month=TruncMonth("date")).values("month").annotate(**totals_aggregates())
     }
     empty = {"income": money(0), "expenses": money(0), "net": money(0), "count": 0}
     months = _months_between(min(per_month), max(per_month)) if per_month else []
     by_month = [MonthLine(month=month, **per_month.get(month, empty)) for month in months]
 
+    ledger = LedgerTotals.from_row(totals, currency)
     return EventReport(
         event_id=event.pk,
         event_name=event.name,
         currency=currency,
-        booked_count=totals["booked_count"],
-        income=money(totals["income"]),
-        expenses=money(totals["expenses"]),
-        adjustments=money(totals["adjustments"]),
-        net=money(totals["net"]),
+        booked_count=ledger.count,
+        income=ledger.income,
+        expenses=ledger.expenses,
+        adjustments=ledger.adjustments,
+        net=ledger.net,
         open_expenses=OpenExpenses(
             drafts=totals["draft"],
             drafts_amount=money(totals["draft_amount"]),

@@ -1,18 +1,16 @@
-"""Ledger figures of an event, computed by the database."""
+"""Ledger figures of an event, computed by the database (totals from finance.services.totals)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Sum
 
-from finance.models import EXPENSE_KINDS, INCOME_KINDS, Category, Kind, Status, Transaction
+from finance.models import Category, Kind
+from finance.services.totals import LedgerTotals, booked_entries, ledger_totals, totals_aggregates
 from geventator.currencies import quantize
 from organizers.models import Event
-
-INCOME = Q(kind__in=sorted(INCOME_KINDS))
-EXPENSE = Q(kind__in=sorted(EXPENSE_KINDS))
 
 
 @dataclass(frozen=True)
@@ -21,10 +19,7 @@ class CategoryTotals:
     name: str
     income: Decimal
     expenses: Decimal
-
-    @property
-    def balance(self) -> Decimal:
-        return self.income - self.expenses
+    balance: Decimal  # the category's net: income − expenses + adjustments
 
 
 @dataclass(frozen=True)
@@ -32,47 +27,39 @@ class EventSummary:
     currency: str
     income: Decimal
     expenses: Decimal
+    adjustments: Decimal
+    # The event's net result, the report's and the balances' very figure (cash-count adjustments in).
+    balance: Decimal
     by_kind: dict[str, Decimal] = field(default_factory=dict)
     by_category: list[CategoryTotals] = field(default_factory=list)
-
-    @property
-    def balance(self) -> Decimal:
-        return self.income - self.expenses
-
-
-def _money(value: Decimal | None, currency: str) -> Decimal:
-    return quantize(value or Decimal(0), currency)
 
 
 def event_summary(event: Event) -> EventSummary:
     """Income, expenses and balance of the event, by kind and by category (a few grouped queries)."""
     currency = event.currency
-    # Booked entries only (money that moved), in the base currency they were converted to.
-    ledger = Transaction.objects.filter(event=event, status=Status.PAID)
-    totals = ledger.aggregate(income=Sum("base_amount", filter=INCOME), expenses=Sum("base_amount", filter=EXPENSE))
-    kinds = dict(ledger.order_by().values_list("kind").annotate(total=Sum("base_amount")))
-    per_category = (
-        ledger.order_by()
-        .values("category_id")
-        .annotate(income=Sum("base_amount", filter=INCOME), expenses=Sum("base_amount", filter=EXPENSE))
-    )
+    totals = ledger_totals(event)
+    ledger = booked_entries(event)
+    kinds = dict(ledger.values_list("kind").annotate(total=Sum("base_amount")))
     names = dict(Category.objects.filter(event=event).values_list("id", "name"))
-    by_category = sorted(
-        (
+    by_category = []
+    for row in ledger.values("category_id").annotate(**totals_aggregates()):
+        line = LedgerTotals.from_row(row, currency)
+        by_category.append(
             CategoryTotals(
                 category_id=str(row["category_id"]) if row["category_id"] else None,
                 name=names.get(row["category_id"], ""),
-                income=_money(row["income"], currency),
-                expenses=_money(row["expenses"], currency),
+                income=line.income,
+                expenses=line.expenses,
+                balance=line.net,
             )
-            for row in per_category
-        ),
-        key=lambda totals: (totals.category_id is None, totals.name),
-    )
+        )
+    by_category.sort(key=lambda totals: (totals.category_id is None, totals.name))
     return EventSummary(
         currency=currency,
-        income=_money(totals["income"], currency),
-        expenses=_money(totals["expenses"], currency),
-        by_kind={kind.value: _money(kinds.get(kind.value), currency) for kind in Kind},
+        income=totals.income,
+        expenses=totals.expenses,
+        adjustments=totals.adjustments,
+        balance=totals.net,
+        by_kind={kind.value: quantize(kinds.get(kind.value) or Decimal(0), currency) for kind in Kind},
         by_category=by_category,
     )

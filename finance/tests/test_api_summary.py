@@ -52,6 +52,7 @@ def test_summary_adds_up_to_the_cent(api, viewer, event_a, ledger, event_b):
         "currency": "EUR",
         "income": "1250.61",
         "expenses": "320.43",
+        "adjustments": "0.00",
         "balance": "930.18",
         "by_kind": {
             "purchase": "20.10",

@@ -63,13 +63,16 @@ class Results:
     expenses: dict[str, Decimal] = field(default_factory=dict)  # expense id -> amount
     transfers: list[tuple[str, str, Decimal]] = field(default_factory=list)  # confirmed: from, to, amount
     races_lost: int = 0
+    conflicts: int = 0  # 409: lost a write conflict on every retry, nothing saved (the client may resend)
     operations: int = 0
     seconds: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def _record(results: Results, status: int, body, what: str, race: bool = False) -> bool:
-    """Count one answer; ``race``: a 400 saying someone else changed the record first is fine."""
+    """Count one answer; ``race``: a 400 saying someone else changed the record first is fine. A
+    409 (a store write conflict that outlasted the retries, nothing saved) is a refusal too, never
+    a failure: only a 5xx or an unexpected answer is."""
     with results.lock:
         results.requests += 1
         results.statuses[status // 100 * 100] += 1
@@ -77,6 +80,8 @@ def _record(results: Results, status: int, body, what: str, race: bool = False) 
             results.locked += 1
         if race and status == 400:
             results.races_lost += 1
+        elif status == 409:
+            results.conflicts += 1
         elif status >= 300:
             results.failures.append(f"{what}: {status} {str(body)[:200]}")
     return status < 300
@@ -292,6 +297,7 @@ def verify(base: str, seed: dict, targets: dict, results: Results) -> dict:
         "database_is_locked": results.locked,
         "failures": len(results.failures),
         "races_lost": results.races_lost,
+        "conflicts": results.conflicts,
         "writes_lost": lost,
         "writes_doubled": doubled,
         "approvals": sum(results.approvals.values()),
@@ -342,7 +348,7 @@ def report(store: str, clients: int, writes: int, figures: dict) -> str:
     return (
         f"Load ({store}, {clients} clients x {writes} writes): {figures['requests']} requests in "
         f"{figures['seconds']} s ({figures['requests_per_second']}/s); 2xx {figures['2xx']}, "
-        f"4xx {figures['4xx']} (races lost {figures['races_lost']}), 5xx {figures['5xx']}, "
+        f"4xx {figures['4xx']} (races lost {figures['races_lost']}, 409 {figures['conflicts']}), 5xx {figures['5xx']}, "
         f"'database is locked' {figures['database_is_locked']}, failures {figures['failures']}, "
         f"writes lost {figures['writes_lost']}, doubled {figures['writes_doubled']}, "
         f"approvals {figures['approvals']} (twice {figures['approvals_twice']}), "

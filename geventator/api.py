@@ -17,6 +17,8 @@ from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.parsers import JSONParser
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from geventator.db import is_transient, run_atomically
+from geventator.faults import is_store_fault
 from geventator.search import search_refusal
 
 
@@ -36,6 +38,47 @@ class BodyTooLarge(APIException):
     default_code = "too_large"
 
 
+class WriteConflict(APIException):
+    """409: another write to the same records won every retry; nothing of this one was saved."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("Someone else changed these records at the same time; nothing was saved. Please try again.")
+    default_code = "write_conflict"
+
+
+class RetriedWrites:
+    """Create, update (PATCH too) and delete of a viewset run from scratch in one transaction,
+    again when the store reports a transient conflict (geventator.db.run_atomically).
+
+    Each try validates the body and reads the record anew, so a retry never saves what a rolled-
+    back try read. Put it before the ModelViewSet in the bases.
+    """
+
+    def create(self, request, *args, **kwargs):
+        return self._retried(super().create, request, *args, **kwargs)
+
+    def update(self, request, *args, **kwargs):
+        return self._retried(super().update, request, *args, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        return self._retried(super().destroy, request, *args, **kwargs)
+
+    def forget_read_records(self) -> None:
+        """Drop records the view keeps between reads: a rolled-back try may have changed them."""
+
+    def _retried(self, write, *args, **kwargs):
+        tries = 0
+
+        def attempt():
+            nonlocal tries
+            if tries:
+                self.forget_read_records()
+            tries += 1
+            return write(*args, **kwargs)
+
+        return run_atomically(attempt)
+
+
 def exception_handler(exc, context):
     # Model clean() raises Django's ValidationError; answer it like a serializer error (400 with
     # field messages) instead of letting it become a 500.
@@ -53,6 +96,10 @@ def exception_handler(exc, context):
     # Django refuses to read such a body; without this it would surface as an HTML 400 page.
     elif isinstance(exc, RequestDataTooBig):
         exc = BodyTooLarge()
+    # A conflict that outlasted the retries (or a write outside them): the client may send it
+    # again. A store that is unreachable or locked stays the 503 of geventator.faults.
+    elif is_transient(exc) and not is_store_fault(exc):
+        exc = WriteConflict()
     return drf_exception_handler(exc, context)
 
 

@@ -1,7 +1,9 @@
-"""503 instead of 500 when the store is unreachable or unwritable (a fault, not a bug).
+"""503 instead of 500 when the store is unreachable or unwritable (a fault, not a bug), and 409
+when a write lost to a concurrent one on every retry (geventator.db.run_atomically).
 
-A load balancer or client retries a 503 later; nothing is half-written, since every multi-row
-write runs in one transaction (geventator.db). Integrity errors and the like stay what they are.
+A load balancer or client retries a 503 later, a user sends a 409's form again; nothing is
+half-written, since every multi-row write runs in one transaction (geventator.db). Integrity errors
+and the like stay what they are.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from collections.abc import Callable
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+
+from geventator.db import is_transient
 
 logger = logging.getLogger(__name__)
 
@@ -59,8 +63,16 @@ def unavailable_response(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def conflict_response(request: HttpRequest) -> HttpResponse:
+    message = _("Someone else changed these records at the same time; nothing was saved. Please try again.")
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=409)
+    return HttpResponse(message, status=409, content_type="text/plain; charset=utf-8")
+
+
 class StoreUnavailableMiddleware:
-    """Turns store faults raised by any view (admin or API) into a 503."""
+    """Turns store faults raised by any view (admin or API) into a 503, and write conflicts that
+    outlasted their retries (the admin's saves, any view's write) into a 409."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -71,6 +83,9 @@ class StoreUnavailableMiddleware:
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
         if is_store_fault(exc):
             return self._answer(request, exc)
+        if is_transient(exc):
+            logger.warning("Write conflict: %s %s answered 409: %s", request.method, request.path, exc)
+            return conflict_response(request)
         return None
 
     @staticmethod

@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.utils.text import capfirst, smart_split
 from django.utils.translation import gettext as _
 
-from geventator.db import atomic
+from geventator.db import run_atomically
 from geventator.search import search_refusal
 from organizers import history
 from organizers.models import Event, Organizer
@@ -33,24 +33,23 @@ class AtomicAdminMixin(ModelAdminBase):
     """Saving a form with its inlines, or deleting, is all-or-nothing on both stores.
 
     Django's admin wraps these views in ``transaction.atomic``, which does nothing on MongoDB.
+    A save that loses to a concurrent write runs again from the submitted form (run_atomically);
+    one that loses every time is answered 409 (geventator.faults), never 500.
     """
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        with atomic():
-            # Private in Django, so not in django-stubs.
-            return self._changeform_view(request, object_id, form_url, extra_context)  # type: ignore[attr-defined]
+        # Private in Django, so not in django-stubs.
+        return run_atomically(self._changeform_view, request, object_id, form_url, extra_context)  # type: ignore[attr-defined]
 
     def delete_view(self, request, object_id, extra_context=None):
-        with atomic():
-            return self._delete_view(request, object_id, extra_context)  # type: ignore[attr-defined]
+        return run_atomically(self._delete_view, request, object_id, extra_context)  # type: ignore[attr-defined]
 
     def delete_queryset(self, request, queryset) -> None:
         # The "delete selected" action, cascades included. It gets the list's queryset, already
         # evaluated with the list's select_related joins; django-mongodb-backend refuses a delete()
         # across collections, so delete through a fresh queryset of the same primary keys.
         fresh = queryset.model._default_manager.filter(pk__in=list(queryset.values_list("pk", flat=True)))
-        with atomic():
-            super().delete_queryset(request, fresh)
+        run_atomically(super().delete_queryset, request, fresh)
 
 
 class BoundedSearchMixin(ModelAdminBase):

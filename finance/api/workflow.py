@@ -53,6 +53,10 @@ class WorkflowViewSetMixin:
             record = self._record = super().get_object()  # type: ignore[misc]  # the viewset's
         return record
 
+    def forget_read_records(self) -> None:
+        # Before a write is tried again (geventator.api.RetriedWrites): read the record anew.
+        self._record = None
+
     def initial(self, request, *args, **kwargs) -> None:
         try:
             super().initial(request, *args, **kwargs)  # type: ignore[misc]  # the viewset's

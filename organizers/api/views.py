@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from activities.api.reports import ConflictSerializer, ScheduleSerializer, conflict_report, schedule_report
 from finance.api.serializers import EventSummarySerializer
 from finance.services import event_summary
+from geventator.api import RetriedWrites
 from organizers import rules as perms
 from organizers.api.base import EventScopedViewSet, RulesViewSetMixin
 from organizers.api.filters import MembershipFilter
@@ -19,7 +20,7 @@ from organizers.models import Event, Membership, Organizer
 from organizers.services import archive_event, create_event, delete_event, remove_membership, unarchive_event
 
 
-class EventViewSet(RulesViewSetMixin, viewsets.ModelViewSet):
+class EventViewSet(RetriedWrites, RulesViewSetMixin, viewsets.ModelViewSet):
     serializer_class = EventSerializer
     search_fields = ["name", "slug", "description"]
     ordering_fields = ["start_date", "name"]

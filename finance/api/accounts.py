@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from finance import rules as steps
+from finance.api.fields import MoneyField
 from finance.api.workflow import WorkflowViewSetMixin
 from finance.models import (
     Account,
@@ -37,11 +38,6 @@ from geventator.currencies import quantize
 from organizers import rules as perms
 from organizers.api.base import EventScopedSerializer, EventScopedViewSet, ScopedRelatedField, visible_event
 from organizers.models import Event, Membership
-
-
-def Money(**kwargs) -> serializers.DecimalField:  # noqa: N802 - reads like a field class
-    """An amount the service already quantized to its currency: shown as it is ("12.50", "300")."""
-    return serializers.DecimalField(max_digits=None, decimal_places=None, read_only=True, **kwargs)
 
 
 def _username(source: str) -> serializers.CharField:
@@ -66,7 +62,7 @@ class AccountSerializer(EventScopedSerializer):
         help_text=_("Who physically holds this money: the organizer of a pocket, the keeper of a cash box."),
     )
     holder_username = _username("holder")
-    balance = Money(
+    balance = MoneyField(
         source="current_balance",
         help_text=_("Opening balance + booked transactions + confirmed transfers in − out, in the event's currency."),
     )
@@ -266,8 +262,8 @@ class TransferViewSet(WorkflowViewSetMixin, EventScopedViewSet):
 
 class CashCountSerializer(EventScopedSerializer):
     account = ScopedRelatedField(queryset=Account.objects.all())
-    expected_amount = Money(help_text=_("The account's balance when the count was recorded."))
-    difference = Money(help_text=_("Counted minus expected: what a confirmation books as an adjustment."))
+    expected_amount = MoneyField(help_text=_("The account's balance when the count was recorded."))
+    difference = MoneyField(help_text=_("Counted minus expected: what a confirmation books as an adjustment."))
     counted_by = _username("counted_by")
     confirmed_by = _username("confirmed_by")
 
@@ -392,17 +388,17 @@ class AccountBalanceSerializer(serializers.Serializer):
     name = serializers.CharField()
     kind = serializers.CharField()
     holder = serializers.UUIDField(source="holder_id", allow_null=True)
-    opening = Money()
-    balance = Money()
+    opening = MoneyField()
+    balance = MoneyField()
 
 
 class EventBalancesSerializer(serializers.Serializer):
     currency = serializers.CharField()
     accounts = AccountBalanceSerializer(many=True)
-    total = Money(help_text=_("Σ of the accounts' balances."))
-    opening = Money(help_text=_("Σ of the accounts' opening balances."))
-    result = Money(help_text=_("The event's net result: Σ of its booked transactions."))
-    unexplained = Money(help_text=_("total − result − opening: zero when the books add up."))
+    total = MoneyField(help_text=_("Σ of the accounts' balances."))
+    opening = MoneyField(help_text=_("Σ of the accounts' opening balances."))
+    result = MoneyField(help_text=_("The event's net result: Σ of its booked transactions."))
+    unexplained = MoneyField(help_text=_("total − result − opening: zero when the books add up."))
     balanced = serializers.BooleanField(help_text=_("Whether total = result + opening."))
 
 
@@ -411,7 +407,7 @@ class DebtSerializer(serializers.Serializer):
     organizer_name = serializers.CharField()
     account = serializers.UUIDField(source="account_id")
     account_name = serializers.CharField()
-    amount = Money(help_text=_("Positive: the event owes the organizer; negative: the organizer owes the event."))
+    amount = MoneyField(help_text=_("Positive: the event owes the organizer; negative: the organizer owes the event."))
     from_account = serializers.UUIDField(
         source="from_account_id", allow_null=True, help_text=_("The suggested transfer's sending account.")
     )

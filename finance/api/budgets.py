@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from finance.api.fields import MoneyField
 from finance.models import BudgetLine, Category, Direction
 from finance.services.budgets import budget_vs_actual
 from organizers import rules as perms
@@ -64,29 +65,24 @@ class BudgetLineViewSet(EventScopedViewSet):
 # --- The event's budget report ----------------------------------------------------------------------
 
 
-def Money(**kwargs) -> serializers.DecimalField:  # noqa: N802 - reads like a field class
-    """An amount the service already quantized to its currency: shown as it is ("12.50", "300")."""
-    return serializers.DecimalField(max_digits=None, decimal_places=None, read_only=True, **kwargs)
-
-
 class BudgetLineReportSerializer(serializers.Serializer):
     budget_line = serializers.UUIDField(source="budget_line_id")
     category = serializers.UUIDField(source="category_id")
     category_name = serializers.CharField()
     direction = serializers.ChoiceField(choices=Direction.choices)
     owner = serializers.UUIDField(source="owner_id", allow_null=True)
-    planned = Money()
-    actual = Money(help_text=_("Booked (paid) entries of the category in this direction."))
-    committed = Money(help_text=_("Approved expenses not paid yet."))
-    variance = Money(help_text=_("planned − (actual + committed): what is left; negative when over."))
+    planned = MoneyField()
+    actual = MoneyField(help_text=_("Booked (paid) entries of the category in this direction."))
+    committed = MoneyField(help_text=_("Approved expenses not paid yet."))
+    variance = MoneyField(help_text=_("planned − (actual + committed): what is left; negative when over."))
 
 
 class DirectionTotalsSerializer(serializers.Serializer):
-    planned = Money()
-    actual = Money()
-    committed = Money()
-    variance = Money()
-    unbudgeted = Money(help_text=_("Booked and committed amounts of categories without a budget line."))
+    planned = MoneyField()
+    actual = MoneyField()
+    committed = MoneyField()
+    variance = MoneyField()
+    unbudgeted = MoneyField(help_text=_("Booked and committed amounts of categories without a budget line."))
 
 
 class BudgetTotalsSerializer(serializers.Serializer):

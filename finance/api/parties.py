@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from finance.api.fields import MoneyField
 from finance.models import Party, PartyKind, Pledge
 from finance.services.pledges import PledgeFigures, figures_for, overdue_ids, pledge_status
 from geventator.currencies import quantize
@@ -143,30 +144,26 @@ class PledgeViewSet(EventScopedViewSet):
 # --- The event's pledge report --------------------------------------------------------------------
 
 
-def Money() -> serializers.DecimalField:  # noqa: N802 - reads like a field class
-    return serializers.DecimalField(max_digits=None, decimal_places=None, read_only=True)
-
-
 class PledgeLineSerializer(serializers.Serializer):
     pledge_id = serializers.UUIDField()
     party_id = serializers.UUIDField()
     party = serializers.CharField()
     kind = serializers.CharField()
     tier = serializers.CharField()
-    amount = Money()
-    received = Money()
-    outstanding = Money()
-    overpaid = Money()
+    amount = MoneyField()
+    received = MoneyField()
+    outstanding = MoneyField()
+    overpaid = MoneyField()
     due_date = serializers.DateField(allow_null=True)
     overdue = serializers.BooleanField()
 
 
 class PledgeTotalsSerializer(serializers.Serializer):
-    pledged = Money()
-    received = Money()
-    outstanding = Money()
-    overpaid = Money()
-    overdue = Money()
+    pledged = MoneyField()
+    received = MoneyField()
+    outstanding = MoneyField()
+    overpaid = MoneyField()
+    overdue = MoneyField()
     overdue_count = serializers.IntegerField()
 
 

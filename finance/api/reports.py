@@ -9,8 +9,9 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from finance.api.accounts import DebtSerializer, Money
+from finance.api.accounts import DebtSerializer
 from finance.api.budgets import BudgetReportSerializer
+from finance.api.fields import MoneyField
 from finance.api.parties import PledgeReportSerializer
 from finance.models import Kind
 from finance.services.reports import event_report
@@ -23,13 +24,13 @@ class KindLineSerializer(serializers.Serializer):
     # Not a choice field: "direction" is an enum of two values (income, expense) in the budget's schema.
     direction = serializers.CharField(help_text=_("income, expense or adjustment (a signed correction)."))
     count = serializers.IntegerField(help_text=_("Booked entries of this kind."))
-    amount = Money(help_text=_("Σ base amounts; an adjustment's sign is kept (negative: money missing)."))
+    amount = MoneyField(help_text=_("Σ base amounts; an adjustment's sign is kept (negative: money missing)."))
 
 
 class GroupFiguresSerializer(serializers.Serializer):
-    income = Money(help_text=_("Σ base amounts of booked income."))
-    expenses = Money(help_text=_("Σ base amounts of booked expenses."))
-    net = Money(help_text=_("Σ signed amounts: income − expenses + adjustments."))
+    income = MoneyField(help_text=_("Σ base amounts of booked income."))
+    expenses = MoneyField(help_text=_("Σ base amounts of booked expenses."))
+    net = MoneyField(help_text=_("Σ signed amounts: income − expenses + adjustments."))
     count = serializers.IntegerField(help_text=_("Booked entries."))
 
 
@@ -50,13 +51,13 @@ class MonthLineSerializer(GroupFiguresSerializer):
 
 class OpenExpensesSerializer(serializers.Serializer):
     drafts = serializers.IntegerField()
-    drafts_amount = Money()
+    drafts_amount = MoneyField()
     submitted = serializers.IntegerField()
-    submitted_amount = Money()
+    submitted_amount = MoneyField()
     approved = serializers.IntegerField(help_text=_("Approved, not paid yet: committed."))
-    approved_amount = Money()
+    approved_amount = MoneyField()
     count = serializers.IntegerField()
-    amount = Money()
+    amount = MoneyField()
 
 
 class EventReportSerializer(serializers.Serializer):
@@ -64,10 +65,10 @@ class EventReportSerializer(serializers.Serializer):
     event_name = serializers.CharField()
     currency = serializers.CharField(help_text=_("The event's base currency: every amount is in it."))
     booked_count = serializers.IntegerField(help_text=_("Booked (paid) entries: the ones the figures add up."))
-    income = Money()
-    expenses = Money()
-    adjustments = Money(help_text=_("Σ of the cash-count adjustments (signed)."))
-    net = Money(help_text=_("The event's net result: income − expenses + adjustments."))
+    income = MoneyField()
+    expenses = MoneyField()
+    adjustments = MoneyField(help_text=_("Σ of the cash-count adjustments (signed)."))
+    net = MoneyField(help_text=_("The event's net result: income − expenses + adjustments."))
     open_expenses = OpenExpensesSerializer(help_text=_("Expenses entered but not booked (rejected ones left out)."))
     by_kind = KindLineSerializer(many=True)
     by_category = CategoryLineSerializer(many=True)
@@ -76,8 +77,8 @@ class EventReportSerializer(serializers.Serializer):
     budget = BudgetReportSerializer()
     pledges = PledgeReportSerializer()
     reimbursements = DebtSerializer(many=True, help_text=_("Organizers' pockets to settle."))
-    owed_to_organizers = Money()
-    owed_by_organizers = Money()
+    owed_to_organizers = MoneyField()
+    owed_by_organizers = MoneyField()
 
 
 class EventReportView(GenericAPIView):

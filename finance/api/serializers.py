@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from finance.api.fields import MoneyField
 from finance.models import Account, Category, Party, Pledge, Transaction
 from finance.models.ledger import refuse_adjustment
 from geventator.currencies import quantize, validate_currency
@@ -151,23 +152,19 @@ class TransactionSerializer(EventScopedSerializer):
         return data
 
 
-def Money() -> serializers.DecimalField:  # noqa: N802 - reads like a field class
-    """An amount the service already quantized to its currency: shown as it is ("12.50", "300")."""
-    return serializers.DecimalField(max_digits=None, decimal_places=None, read_only=True)
-
-
 class CategoryTotalsSerializer(serializers.Serializer):
     category_id = serializers.UUIDField(allow_null=True)
     name = serializers.CharField()
-    income = Money()
-    expenses = Money()
-    balance = Money()
+    income = MoneyField()
+    expenses = MoneyField()
+    balance = MoneyField()
 
 
 class EventSummarySerializer(serializers.Serializer):
     currency = serializers.CharField()
-    income = Money()
-    expenses = Money()
-    balance = Money()
-    by_kind = serializers.DictField(child=Money())
+    income = MoneyField()
+    expenses = MoneyField()
+    adjustments = MoneyField()
+    balance = MoneyField()
+    by_kind = serializers.DictField(child=MoneyField())
     by_category = CategoryTotalsSerializer(many=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 
 from django.core.exceptions import ValidationError
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from organizers.models import Organizer
@@ -32,11 +33,15 @@ def find_organizer(login: str) -> Organizer:
     login = login.strip()
     if not login:
         raise ValidationError(NOT_FOUND, code="unknown_organizer")
-    active = Organizer.objects.filter(is_active=True)
-    by_username = list(active.filter(username__iexact=login)[:1])
+    # Lower() on both sides instead of iexact: MongoDB's backend turns iexact into an unescaped
+    # regular expression, and a name with ")" in it answered 500.
+    active = Organizer.objects.filter(is_active=True).annotate(
+        username_lower=Lower("username"), email_lower=Lower("email")
+    )
+    by_username = list(active.filter(username_lower=login.lower())[:1])
     if by_username:
         return by_username[0]
-    by_email = list(active.filter(email__iexact=login)[:2])
+    by_email = list(active.filter(email_lower=login.lower())[:2])
     if len(by_email) > 1:
         raise ValidationError(SHARED_EMAIL, code="shared_email")
     if by_email:

@@ -239,3 +239,12 @@ def test_an_e_mail_two_accounts_share_asks_for_the_username(api, owner, event_a)
 
     assert response.status_code == 400
     assert response.json() == {"organizer": ["Several organizers use this e-mail: give the username."]}
+
+
+def test_a_login_with_regular_expression_characters_is_not_found_not_a_500(api, owner, event_a):
+    response = api.as_user(owner).post(
+        "/api/memberships/", {"event": str(event_a.pk), "organizer": "a)(b[", "role": "viewer"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "organizer" in response.json()

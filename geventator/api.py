@@ -18,7 +18,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from geventator.db import is_transient, run_atomically
-from geventator.faults import is_store_fault
+from geventator.faults import WRITE_CONFLICT, is_store_fault
 from geventator.search import search_refusal
 
 
@@ -42,7 +42,7 @@ class WriteConflict(APIException):
     """409: another write to the same records won every retry; nothing of this one was saved."""
 
     status_code = status.HTTP_409_CONFLICT
-    default_detail = _("Someone else changed these records at the same time; nothing was saved. Please try again.")
+    default_detail = WRITE_CONFLICT
     default_code = "write_conflict"
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from geventator.db import is_transient
 
@@ -63,8 +64,14 @@ def unavailable_response(request: HttpRequest) -> HttpResponse:
     return response
 
 
+# One wording for a write that lost every retry, in the admin and the API (geventator.api).
+WRITE_CONFLICT = gettext_lazy(
+    "Someone else changed these records at the same time; nothing was saved. Please try again."
+)
+
+
 def conflict_response(request: HttpRequest) -> HttpResponse:
-    message = _("Someone else changed these records at the same time; nothing was saved. Please try again.")
+    message = str(WRITE_CONFLICT)
     if request.path_info.startswith("/api/"):
         return JsonResponse({"detail": message}, status=409)
     return HttpResponse(message, status=409, content_type="text/plain; charset=utf-8")

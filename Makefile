@@ -1,25 +1,40 @@
 # GEventator: `make run` serves the app with a demo event, `make test` lints and runs the suite on
-# SQLite and on MongoDB. Both create .venv and install the pinned requirements when needed.
+# SQLite and on MongoDB. Both create .venv and install the pinned requirements they need, when needed:
+# `make run` only requirements/base.txt, `make test` also requirements/dev.txt and vagrant.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat requirements/base.txt requirements/dev.txt | cksum | cut -d' ' -f1)
+PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check
+# Stamps name the requirements they installed (a checksum): an edited file installs again.
+RUN_STAMP := $(VENV)/.installed-run-$(shell cat requirements/base.txt | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-dev-$(shell cat requirements/base.txt requirements/dev.txt | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Test processes per pass (pytest-xdist); on MongoDB each gets a SecantusDB server of its own.
 WORKERS ?= 2
 PYTEST := $(VENV)/bin/pytest -n $(WORKERS) --dist loadgroup --durations=10
 
-.PHONY: install run serve run-mongo test lint test-sqlite test-mongo mongo-migrations migrations
+.PHONY: install install-run run serve run-mongo test lint test-sqlite test-mongo mongo-migrations migrations
 
+# What serving needs, and nothing else (no test tools, linters, Ansible or system packages).
+$(RUN_STAMP): requirements/base.txt
+	@test -x $(PY) || { echo "Creating the virtualenv $(VENV) with $(PYTHON)…"; $(PYTHON) -m venv $(VENV); }
+	@echo "Installing the packages GEventator needs to serve (requirements/base.txt)…"
+	$(PIP_INSTALL) -r requirements/base.txt
+	@rm -f $(VENV)/.installed-run-* && touch $@
+
+# Everything tests and lint need; it includes base.txt, so serving needs no install after it.
 $(STAMP): requirements/base.txt requirements/dev.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
-	rm -f $(VENV)/.installed-* && touch $(STAMP)
+	@test -x $(PY) || { echo "Creating the virtualenv $(VENV) with $(PYTHON)…"; $(PYTHON) -m venv $(VENV); }
+	@echo "Installing the packages for tests and lint (requirements/dev.txt, with base.txt)…"
+	$(PIP_INSTALL) -r requirements/dev.txt
+	@rm -f $(VENV)/.installed-dev-* $(VENV)/.installed-run-* && touch $@ $(RUN_STAMP)
+
+install-run: $(RUN_STAMP)
 
 # The suite checks deploy/Vagrantfile with `vagrant validate` (Debian's vagrant package). Installed
-# when missing and we are root (CI); otherwise say so, so that `make run` still works without it.
+# when missing and we are root (CI); otherwise say so. `make run` needs neither it nor dev.txt.
 install: $(STAMP)
 	@command -v vagrant >/dev/null || if [ "$$(id -u)" -eq 0 ]; then \
 		apt-get update && apt-get install -y --no-install-recommends vagrant; \
@@ -27,18 +42,22 @@ install: $(STAMP)
 		echo "vagrant is missing (the deploy tests need it): apt-get install vagrant, as root."; \
 	fi
 
-run: install
-	DEBUG=$${DEBUG:-1} $(MAKE) --no-print-directory serve
+# Migrate, load the demo (once), print the demo logins and serve on $(HOST):$(PORT) with DEBUG on.
+# The recipe execs devtools/run.py, so make's SIGTERM reaches it, and it ends the whole server
+# (runserver's autoreloader child included) on Ctrl-C or SIGTERM. RELOAD=0 serves without it.
+SERVER = $(PY) devtools/run.py --host $(HOST) --port $(PORT) $(if $(filter 0,$(RELOAD)),--noreload)
 
-# Migrate, load the demo (once), print the demo logins and serve on $(HOST):$(PORT).
-serve:
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo --base-url http://$(HOST):$(PORT)
-	$(PY) manage.py runserver $(HOST):$(PORT)
+run: install-run
+	export DEBUG=$${DEBUG:-1}; exec $(SERVER)
 
-# The same on a local SecantusDB server (data kept in var/secantus), started and stopped here.
-run-mongo: install
-	DEBUG=$${DEBUG:-1} $(PY) devtools/mongo.py --storage var/secantus -- $(MAKE) --no-print-directory serve
+# The same steps with whatever DEBUG and DATABASE_URL the environment holds.
+serve: install-run
+	exec $(SERVER)
+
+# The same on a local SecantusDB server (data kept in var/secantus), started and stopped here; the
+# server comes with the dev requirements (secantusdb).
+run-mongo: $(STAMP)
+	export DEBUG=$${DEBUG:-1}; exec $(PY) devtools/mongo.py --storage var/secantus -- $(SERVER)
 
 test: install lint test-sqlite test-mongo
 
@@ -50,14 +69,14 @@ lint: install
 test-sqlite: install
 	DATABASE_URL= $(PYTEST)
 
-# A throwaway SecantusDB server, or the MongoDB that MONGODB_TEST_URI names. The deploy tests
-# touch none of the suite's databases (their app runs on its own SQLite file), so the SQLite pass
-# alone runs them: running them twice would only double their minute.
+# A throwaway SecantusDB server, or the MongoDB that MONGODB_TEST_URI names. The deploy and
+# `make run` tests touch none of the suite's databases (their app runs on its own SQLite file), so
+# the SQLite pass alone runs them: running them twice would only double their time.
 test-mongo: install
 	if [ -n "$$MONGODB_TEST_URI" ]; then \
-		DATABASE_URL="$$MONGODB_TEST_URI" $(PYTEST) -m "not deploy"; \
+		DATABASE_URL="$$MONGODB_TEST_URI" $(PYTEST) -m "not deploy and not devserver"; \
 	else \
-		$(PY) devtools/mongo.py --servers $(WORKERS) -- $(PYTEST) -m "not deploy"; \
+		$(PY) devtools/mongo.py --servers $(WORKERS) -- $(PYTEST) -m "not deploy and not devserver"; \
 	fi
 
 # Our apps' migrations (the same files serve both stores).

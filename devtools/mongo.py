@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -98,12 +99,15 @@ def main() -> int:
     with contextlib.ExitStack() as servers:
         uris = [servers.enter_context(secantus_server(args.storage, args.db)) for _ in range(args.servers)]
         print(f"SecantusDB ready at {', '.join(uris)}", flush=True)
-        try:
-            return subprocess.call(
-                command, env={**os.environ, "DATABASE_URL": uris[0], "SECANTUS_URIS": ",".join(uris)}
-            )
-        except KeyboardInterrupt:
-            return 130
+        child = subprocess.Popen(command, env={**os.environ, "DATABASE_URL": uris[0], "SECANTUS_URIS": ",".join(uris)})
+        # The servers stop only after the command has: SIGTERM is passed on to it, and Ctrl-C (which
+        # the terminal sends to the command too) waits for it instead of killing it mid-shutdown.
+        signal.signal(signal.SIGTERM, lambda signum, _frame: child.send_signal(signum))
+        while True:
+            try:
+                return child.wait()
+            except KeyboardInterrupt:
+                continue
 
 
 if __name__ == "__main__":

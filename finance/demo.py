@@ -1,6 +1,7 @@
 """The demo event's money side: where its money sits, the budget, sponsors, the approval queue.
 
-Called by organizers.demo when the demo event is created; fixed data like the rest of the demo.
+Called by organizers.demo when the demo event is created; fixed data like the rest of the demo,
+its dates moved with the festival's opening (organizers.demo_calendar).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from finance.models import (
     TransferPurpose,
     TransferStatus,
 )
+from organizers.demo_calendar import on_calendar
 from organizers.models import Event, Organizer
 
 FOUR_EYES_THRESHOLD = Decimal("4000.00")
@@ -203,7 +205,7 @@ def prepare(event: Event, people: dict[str, Organizer]) -> DemoBooks:
             amount=Decimal(amount),
             tier=tier,
             deliverables=deliverables,
-            due_date=due,
+            due_date=on_calendar(event, due),
         )
         pledge_of.update(dict.fromkeys(paid_by, pledge))
     return DemoBooks(accounts=accounts, parties=parties, pledge_of=pledge_of)
@@ -238,7 +240,8 @@ def finish(event: Event, books: DemoBooks, people: dict[str, Organizer], ledger:
             owner=people[owner] if owner else None,
         )
     treasurer = people[APPROVER]
-    for source, target, amount, day, purpose, description, confirmed in TRANSFERS:
+    for source, target, amount, table_day, purpose, description, confirmed in TRANSFERS:
+        day = on_calendar(event, table_day)
         Transfer.objects.create(
             event=event,
             from_account=books.accounts[source],
@@ -258,7 +261,7 @@ def finish(event: Event, books: DemoBooks, people: dict[str, Organizer], ledger:
     CashCount.objects.create(
         event=event,
         account=books.accounts["Bar cash box"],
-        counted_at=_at(event, date(2027, 6, 13), 23),
+        counted_at=_at(event, event.end_date, 23),
         counted_amount=Decimal("3860.00"),
         expected_amount=Decimal("3884.55"),
         status=CountStatus.PENDING,

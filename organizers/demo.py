@@ -1,5 +1,7 @@
 """A realistic demo event for development: "Harbour Lights Festival 2027" (``manage.py load_demo``).
 
+It opens on the day it is loaded (organizers.demo_calendar): the tables' dates are moved with it.
+
 The data is written once: when the event's slug is already in the store nothing of the demo is
 written again, so ``make run`` can load it on every start. The tables are fixed data: the tests
 check that every object passes ``full_clean()`` and the responsible-organizer rule, so loading
@@ -26,6 +28,7 @@ from activities.models import Kind as ActivityKind
 from finance import demo as finance_demo
 from finance.models import Category, Kind, Transaction
 from geventator.db import atomic
+from organizers.demo_calendar import TABLE_OPENING, on_calendar, opening_day
 from organizers.models import Event, Membership, Organizer, Role
 
 DEMO_SLUG = "harbour-lights-2027"
@@ -36,14 +39,14 @@ SUPERUSER_USERNAME = "admin"
 EVENT = {
     "name": "Harbour Lights Festival 2027",
     "slug": DEMO_SLUG,
-    # A fixed date, so the demo reads the same whenever it is loaded.
-    "start_date": date(2027, 6, 11),
-    "end_date": date(2027, 6, 13),
+    # The tables' dates: loading moves them so that the festival opens today (organizers.demo_calendar).
+    "start_date": TABLE_OPENING,
+    "end_date": TABLE_OPENING + timedelta(days=2),
     "timezone": "Europe/Madrid",
     "currency": "EUR",
     "description": (
         "Three days of concerts, workshops and food on the old harbour of València: a lantern "
-        "parade opens the festival on Friday evening and the harbour lights close it on Sunday night. "
+        "parade opens the festival on the first evening and the harbour lights close it on the last night. "
         "Run by volunteers; every euro is accounted for in the shared ledger."
     ),
 }
@@ -239,7 +242,11 @@ def _organizer(username: str, first_name: str, last_name: str, password_hash: Ca
 
 
 def _create_event(password_hash: Callable[[], str]) -> Event:
-    event = _saved(Event(**EVENT))
+    event = Event(**EVENT)
+    length = event.end_date - event.start_date
+    event.start_date = opening_day(event.timezone)
+    event.end_date = event.start_date + length
+    _saved(event)
     people: dict[str, Organizer] = {}
     for username, (first_name, last_name, role) in MEMBERS.items():
         people[username] = _organizer(username, first_name, last_name, password_hash)
@@ -257,7 +264,7 @@ def _create_event(password_hash: Callable[[], str]) -> Event:
             kind=kind,
             amount=Decimal(amount),
             currency=event.currency,
-            date=day,
+            date=on_calendar(event, day),
             description=description,
             category=categories[category] if category else None,
             counterparty=counterparty,

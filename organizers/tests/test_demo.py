@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from io import StringIO
 
@@ -15,6 +15,7 @@ from finance.services.balances import account_balances, event_result
 from finance.services.pledges import pledge_status
 from finance.services.settle import settle_up
 from organizers.demo import DEMO_PASSWORD, DEMO_SLUG
+from organizers.demo_calendar import on_calendar, opening_day
 from organizers.factories import OrganizerFactory
 from organizers.models import Event, Membership, Organizer
 
@@ -80,9 +81,26 @@ def test_load_demo_loads_the_demo_event_with_ledger_and_schedule(load_demo):
     assert set(Activity.objects.values_list("status", flat=True)) == set(Status.values) - {Status.DONE}
     assert not Location.objects.filter(capacity=None).exists()
     days = {activity.start.astimezone(event.tzinfo).date() for activity in Activity.objects.all()}
-    assert days == {event.start_date, event.start_date.replace(day=12), event.end_date}
+    assert days == {event.start_date, event.start_date + timedelta(days=1), event.end_date}
     assert set(Activity.objects.values_list("is_public", flat=True)) == {True, False}
     assert not Activity.objects.filter(kind=ActivityKind.OTHER).exists()
+
+
+def test_the_demo_festival_opens_today_with_activities_today_and_on_the_next_days(load_demo):
+    before = opening_day("Europe/Madrid")
+    load_demo()
+    after = opening_day("Europe/Madrid")  # the same day unless midnight passed in Madrid meanwhile
+
+    event = Event.objects.get(slug=DEMO_SLUG)
+    assert event.start_date in {before, after}
+    today = event.start_date
+    assert event.covers(today)
+    days = sorted({activity.start.astimezone(event.tzinfo).date() for activity in Activity.objects.all()})
+    assert days == [today, today + timedelta(days=1), today + timedelta(days=2)]
+    # The ledger keeps its order around the festival: ticket sales months before, cleaning after.
+    ledger = Transaction.objects.filter(event=event)
+    assert ledger.filter(date__lt=today).exists() and ledger.filter(date__gt=event.end_date).exists()
+    assert Transaction.objects.get(description="Box office, Friday (80 × €29.00)").date == today
 
 
 def test_the_demo_books_show_every_finance_feature_and_add_up(load_demo):
@@ -106,7 +124,7 @@ def test_the_demo_books_show_every_finance_feature_and_add_up(load_demo):
     headline = Transaction.objects.get(description="Balance for the headline act, The Tidewater Band")
     assert headline.approvals.count() == headline.approval_count == 2
     assert not headline.approvals.filter(approver=headline.submitted_by).exists()
-    report = pledge_status(event, today=date(2027, 7, 1))
+    report = pledge_status(event, today=on_calendar(event, date(2027, 7, 1)))
     assert any(line.overdue for line in report.lines)  # the neighbourhood association owes 300
     assert Transfer.objects.filter(status="pending").count() == 1
     assert CashCount.objects.get().difference == Decimal("-24.55")

@@ -323,6 +323,8 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
 }
 # How long an API token works (organizers/tokens.py); a password change ends it sooner.
 API_TOKEN_TTL = timedelta(days=int(os.environ.get("API_TOKEN_TTL_DAYS", "30")))
+# The furthest expiry a token made in the admin or at POST /api/tokens/ may be given.
+API_TOKEN_MAX_TTL = timedelta(days=int(os.environ.get("API_TOKEN_MAX_DAYS", "365")))
 
 # JSON lines on stdout, plus a remote syslog service when SYSLOG_ADDRESS is set (geventator/logs.py);
 # gunicorn.conf.py uses the same configuration for gunicorn's error and access logs.

@@ -182,6 +182,21 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires at"))
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    # Scope. A token made by signing in (POST /api/auth/token/) reaches all of its owner's events;
+    # one made in the admin or at POST /api/tokens/ may be narrowed to some and to reading. Either
+    # way it acts with its owner's current roles: never more (organizers/tokens.py).
+    all_events = models.BooleanField(
+        _("all my events"), default=True, help_text=_("Every event its owner belongs to, now and later.")
+    )
+    # Ids, not a many-to-many: MongoDB cannot prefetch one, and a scope needs no join: it is only
+    # ever intersected with the owner's memberships (a deleted event's id matches none).
+    event_ids = models.JSONField(
+        _("events"),
+        default=list,
+        blank=True,
+        help_text=_("Ids of the only events it may touch, unless it has all the owner's events."),
+    )
+    read_only = models.BooleanField(_("read-only"), default=False, help_text=_("Reads only: every write is refused."))
 
     class Meta:
         verbose_name = _("API token")
@@ -191,3 +206,8 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.user})"
+
+    @property
+    def scope(self) -> frozenset[uuid.UUID] | None:
+        """The events it is limited to; None: all of the owner's."""
+        return None if self.all_events else frozenset(uuid.UUID(str(pk)) for pk in self.event_ids)

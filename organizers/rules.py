@@ -15,6 +15,7 @@ from django.apps import apps
 
 ROLE_RANK = {"viewer": 0, "organizer": 1, "treasurer": 2, "owner": 3}
 _CACHE_ATTR = "_geventator_event_roles"
+_SCOPE_ATTR = "_geventator_token_events"
 
 
 def roles_for(user) -> dict[UUID, str]:
@@ -27,8 +28,26 @@ def roles_for(user) -> dict[UUID, str]:
         # order_by(): Membership's default order joins events and organizers, which this needs not
         # (on MongoDB the joins would run over every membership before the filter, each request).
         cached = dict(membership.objects.filter(organizer_id=user.pk).order_by().values_list("event_id", "role"))
+        scope = token_events(user)
+        if scope is not None:
+            cached = {event_id: role for event_id, role in cached.items() if event_id in scope}
         setattr(user, _CACHE_ATTR, cached)
     return cached
+
+
+def limit_to_events(user, event_ids) -> None:
+    """Narrow the signed-in user object, for this request, to some of their events (a scoped API
+    token). Every check asks roles_for(), so the user's roles elsewhere stop counting everywhere;
+    superuser powers go too (the object is never saved), or a superuser's token scoped to one
+    event would still reach them all."""
+    setattr(user, _SCOPE_ATTR, frozenset(event_ids))
+    user.is_superuser = False
+    forget_roles(user)
+
+
+def token_events(user) -> frozenset[UUID] | None:
+    """The events a scoped token limits this request to; None when it is not limited."""
+    return getattr(user, _SCOPE_ATTR, None)
 
 
 def fellow_member_ids(user) -> set[UUID]:
@@ -94,8 +113,9 @@ is_owner = _role_predicate("owner")
 
 @rules.predicate
 def can_create_event(user, obj=None) -> bool:
-    # Any signed-in organizer may start a new event; they become its owner.
-    return bool(user.is_authenticated and user.is_active)
+    # Any signed-in organizer may start a new event; they become its owner. Not through a token
+    # narrowed to some events: the new event would be outside what the token may touch.
+    return bool(user.is_authenticated and user.is_active and token_events(user) is None)
 
 
 def event_is_archived(obj: Any) -> bool:

@@ -1,4 +1,10 @@
-"""API tokens: issued at POST /api/auth/token/, valid for API_TOKEN_TTL, revoked by a password change.
+"""API tokens: issued at POST /api/auth/token/ (all the owner's events, read-write) or made in the
+admin and at POST /api/tokens/ with a scope (some events, read-only, an expiry of one's choosing);
+valid until they expire, revoked by a password change.
+
+A token acts with its owner's current roles, narrowed by its scope, never widened: a request
+signed with it sees only its events (organizers.rules.limit_to_events) and a read-only one may
+not write.
 
 The key is random (256 bits) and only its SHA-256 digest is stored: a copy of the database or a
 backup gives nobody a working key. Keys that random need no salt or slow hash.
@@ -15,9 +21,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
+from rest_framework.permissions import SAFE_METHODS
 
 from geventator.db import atomic
-from organizers.models import ApiToken, Organizer
+from organizers import rules as perms
+from organizers.models import ApiToken, Event, Organizer
 from organizers.security import log_event
 
 # "Last used" is kept to this precision: a write per request would double the API's writes.
@@ -33,15 +41,29 @@ def digest(key: str) -> str:
 TOKENS_PER_USER = 50
 
 
-def issue_token(user: Organizer, name: str) -> tuple[ApiToken, str]:
-    """A new token of the user and its key (the only time the key is known)."""
+def issue_token(
+    user: Organizer,
+    name: str,
+    *,
+    events: list[Event] | None = None,
+    read_only: bool = False,
+    expires_at=None,
+) -> tuple[ApiToken, str]:
+    """A new token of the user and its key (the only time the key is known). ``events`` None: all
+    the user's events; ``expires_at`` None: API_TOKEN_TTL from now."""
     now = timezone.now()
     key = secrets.token_urlsafe(32)
     with atomic():
         # The user's expired tokens go: they can never be used again, and would only pile up.
         ApiToken.objects.filter(user=user, expires_at__lte=now).delete()
         token = ApiToken.objects.create(
-            user=user, name=name, digest=digest(key), expires_at=now + settings.API_TOKEN_TTL
+            user=user,
+            name=name,
+            digest=digest(key),
+            expires_at=expires_at or now + settings.API_TOKEN_TTL,
+            all_events=events is None,
+            event_ids=[str(event.pk) for event in events or ()],
+            read_only=read_only,
         )
         oldest = ApiToken.objects.filter(user=user).order_by("-created_at", "-pk").values_list("pk", flat=True)
         surplus = list(oldest[TOKENS_PER_USER:])
@@ -51,7 +73,15 @@ def issue_token(user: Organizer, name: str) -> tuple[ApiToken, str]:
 
 
 class ApiTokenAuthentication(TokenAuthentication):
-    """``Authorization: Token <key>``, as DRF's TokenAuthentication, against ApiToken."""
+    """``Authorization: Token <key>``, as DRF's TokenAuthentication, against ApiToken, narrowed
+    to the token's scope. The refusal of writes sits here rather than in a permission class so
+    that no view's own permission_classes can leave it out."""
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is not None and result[1].read_only and request.method not in SAFE_METHODS:
+            raise exceptions.PermissionDenied(_("This API token is read-only."))
+        return result
 
     def authenticate_credentials(self, key: str):
         token = ApiToken.objects.select_related("user").filter(digest=digest(key)).first()
@@ -65,6 +95,9 @@ class ApiTokenAuthentication(TokenAuthentication):
         if token.last_used_at is None or token.last_used_at < now - LAST_USED_PRECISION:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
             token.last_used_at = now
+        scope = token.scope
+        if scope is not None:
+            perms.limit_to_events(token.user, scope)
         return token.user, token
 
 

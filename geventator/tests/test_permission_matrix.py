@@ -192,15 +192,15 @@ def _expected() -> dict[str, list[Case]]:
         "api-schema": [E(anyone(200))],
         "api-docs": [E(anyone(200))],
         "api-token": [E(anyone(400), method="post", data={})],
-        # One's own API tokens (organizers/tests/test_tokens.py).
-        "apitoken-list": [E(signed_in(200))],
+        # One's own API tokens (organizers/tests/test_tokens.py, test_token_scopes.py).
+        "apitoken-list": [E(signed_in(200)), E(signed_in(201), method="post", data={"name": "Matrix"})],
         "apitoken-detail": [
             E(own_token(200), target="viewer_api_token"),
             E(own_token(204), method="delete", target="fresh_api_token"),
         ],
         "admin:organizers_apitoken_changelist": [E(signed_in(200, anonymous=302))],
-        # Tokens are made at the token endpoint only.
-        "admin:organizers_apitoken_add": [E(signed_in(403, anonymous=302))],
+        # Everyone makes their own, within their own events.
+        "admin:organizers_apitoken_add": [E(signed_in(200, anonymous=302))],
         # Another user's token is hidden like a missing one (back to the index); superusers see all.
         **{
             f"admin:organizers_apitoken_{action}": [

@@ -63,10 +63,9 @@ FINANCE_PERMS = {
 for _model, _roles in FINANCE_PERMS.items():
     for _role, _letters in _roles.items():
         MODEL_PERMS[_role][_model] = _letters
-# Everyone sees and revokes their own API tokens; tokens are made at the API's token endpoint
-# (organizers/tests/test_tokens.py).
+# Everyone makes, sees and revokes their own API tokens (organizers/tests/test_token_scopes.py).
 for _perms in MODEL_PERMS.values():
-    _perms["apitoken"] = "vd"
+    _perms["apitoken"] = "vad"
 
 
 def index_perms(response) -> dict[str, str]:
@@ -144,7 +143,7 @@ def test_staff_organizer_without_events_may_create_their_first_event(client):
     index = client.get(reverse("admin:index"))
     add_page = client.get(admin_url(Event, "add"))
 
-    assert index_perms(index) == {"event": "a", "apitoken": "vd"}
+    assert index_perms(index) == {"event": "a", "apitoken": "vad"}
     assert add_page.status_code == 200
 
 

@@ -14,8 +14,11 @@ COPY requirements/base.txt /tmp/requirements.txt
 RUN pip install --no-cache-dir -r /tmp/requirements.txt
 WORKDIR /app
 COPY . .
-# Settings refuse to load without a SECRET_KEY; this one exists only during the build.
-RUN SECRET_KEY=collectstatic-only-build-key \
+# The translations are compiled here (Babel's pybabel: no GNU gettext in the image); .mo files are
+# not in the repository. Settings refuse to load without a SECRET_KEY; this one exists only during
+# the build.
+RUN pybabel compile --statistics --domain django --directory locale \
+    && SECRET_KEY=collectstatic-only-build-key \
     DATABASE_URL=sqlite:////tmp/build.sqlite3 \
     STATIC_ROOT=/app/var/static \
     python manage.py collectstatic --noinput --verbosity 0 \

@@ -15,7 +15,7 @@ PORT ?= 8000
 WORKERS ?= 2
 PYTEST := $(VENV)/bin/pytest -n $(WORKERS) --dist loadgroup --durations=10
 
-.PHONY: install install-run run serve run-mongo test lint test-sqlite test-mongo mongo-migrations migrations
+.PHONY: install install-run messages run serve run-mongo test lint test-sqlite test-mongo mongo-migrations migrations
 
 # What serving needs, and nothing else (no test tools, linters, Ansible or system packages).
 $(RUN_STAMP): requirements/base.txt
@@ -31,16 +31,38 @@ $(STAMP): requirements/base.txt requirements/dev.txt
 	$(PIP_INSTALL) -r requirements/dev.txt
 	@rm -f $(VENV)/.installed-dev-* $(VENV)/.installed-run-* && touch $@ $(RUN_STAMP)
 
-install-run: $(RUN_STAMP)
+# The translations: each catalogue (locale/<language>/LC_MESSAGES/django.po) compiled into the .mo
+# file Django reads. The .mo files are built here, not committed. Babel's pybabel (base.txt) compiles
+# them, so serving needs no GNU gettext; it refuses a translation whose placeholders differ from the
+# English. Updating a catalogue (makemessages) does need GNU gettext: see README, "Languages".
+CATALOGUES := $(wildcard locale/*/LC_MESSAGES/*.po)
+# What makemessages leaves out: other people's code, local state and the tests' own strings.
+MAKEMESSAGES_IGNORE := --ignore .venv --ignore var --ignore node_modules --ignore tests --no-obsolete
+COMPILED := $(CATALOGUES:.po=.mo)
 
-# The suite checks deploy/Vagrantfile with `vagrant validate` (Debian's vagrant package). Installed
-# when missing and we are root (CI); otherwise say so. `make run` needs neither it nor dev.txt.
-install: $(STAMP)
-	@command -v vagrant >/dev/null || if [ "$$(id -u)" -eq 0 ]; then \
-		apt-get update && apt-get install -y --no-install-recommends vagrant; \
+%.mo: %.po | $(RUN_STAMP)
+	@echo "Compiling the translations $<…"
+	$(VENV)/bin/pybabel compile --statistics --input-file $< --output-file $@
+
+install-run: $(RUN_STAMP) $(COMPILED)
+
+# The suite checks deploy/Vagrantfile with `vagrant validate` (Debian's vagrant package) and runs
+# makemessages to find untranslated strings (GNU gettext's xgettext and msgmerge). Installed when
+# missing and we are root (CI); otherwise say so. `make run` needs neither them nor dev.txt.
+install: $(STAMP) $(COMPILED)
+	@missing="$$(command -v vagrant >/dev/null || echo vagrant) $$(command -v msgmerge >/dev/null || echo gettext)"; \
+	missing=$$(echo $$missing); \
+	if [ -z "$$missing" ]; then :; elif [ "$$(id -u)" -eq 0 ]; then \
+		apt-get update && apt-get install -y --no-install-recommends $$missing; \
 	else \
-		echo "vagrant is missing (the deploy tests need it): apt-get install vagrant, as root."; \
+		echo "Missing Debian packages the tests need: $$missing (apt-get install $$missing, as root)."; \
 	fi
+
+# Bring the Spanish catalogue up to date with the code's strings (GNU gettext needed), then translate
+# the new or changed entries (empty or fuzzy) in locale/es/LC_MESSAGES/django.po. The suite fails
+# while any is left (geventator/tests/test_translations.py, which runs the same command).
+messages: $(STAMP)
+	DEBUG=1 $(PY) manage.py makemessages --locale es $(MAKEMESSAGES_IGNORE)
 
 # Migrate, load the demo (once), print the demo logins and serve on $(HOST):$(PORT) with DEBUG on.
 # The recipe execs devtools/run.py, so make's SIGTERM reaches it, and it ends the whole server

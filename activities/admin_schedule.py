@@ -20,7 +20,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from activities.conflicts import activity_conflicts, event_conflicts
@@ -196,7 +196,11 @@ class ActivityScheduleAdminMixin:
                 )
         self.message_user(
             request,
-            gettext("%(count)d activities duplicated. The copies have no location yet: choose one for each.")
+            ngettext(
+                "%(count)d activity duplicated. The copy has no location yet: choose one.",
+                "%(count)d activities duplicated. The copies have no location yet: choose one for each.",
+                len(originals),
+            )
             % {"count": len(originals)},
             messages.SUCCESS,
         )
@@ -224,7 +228,11 @@ class ActivityScheduleAdminMixin:
             else:
                 self.message_user(
                     request,
-                    gettext("%(count)d activities shifted by %(minutes)d minutes.")
+                    ngettext(
+                        "%(count)d activity shifted by %(minutes)d minutes.",
+                        "%(count)d activities shifted by %(minutes)d minutes.",
+                        len(activities),
+                    )
                     % {"count": len(activities), "minutes": form.cleaned_data["minutes"]},
                     messages.SUCCESS,
                 )

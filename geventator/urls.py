@@ -23,6 +23,8 @@ urlpatterns = [
     # Also answered by HealthCheckMiddleware, ahead of the Host check (see geventator/health.py).
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    # Django's set_language view: the admin's language switcher posts here (a cookie, no session).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("calendar/", include("activities.urls")),
     # Receipt downloads (members of the receipt's event only); uploads are never served otherwise.
     path("finance/", include("finance.urls")),

@@ -146,6 +146,7 @@ def test_app_role_installs_the_app_into_the_prefix(installed: Installed) -> None
     assert settings["TRUSTED_PROXY_COUNT"] == "1"
     assert (installed.prefix / "var" / "lib" / "geventator" / "geventator.sqlite3").stat().st_size > 0
     assert (root / "static" / "staticfiles.json").is_file()  # collectstatic's manifest
+    assert (root / "src" / "locale" / "es" / "LC_MESSAGES" / "django.mo").is_file()  # not committed: compiled
     # Receipt files: a folder of their own under the data folder, named in the settings.
     assert settings["MEDIA_ROOT"] == f"{installed.prefix}/var/lib/geventator/media"
     assert (installed.prefix / "var" / "lib" / "geventator" / "media").is_dir()

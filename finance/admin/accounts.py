@@ -3,6 +3,7 @@ organizers and closing the books. The state changes go through finance/services.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import cast
 
 from django import forms
@@ -15,7 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from finance import rules as steps
@@ -278,7 +279,7 @@ class TransferForm(forms.ModelForm):
         return cleaned
 
 
-def _run_on_each(model_admin, request: HttpRequest, objects, step, done_message: str) -> None:
+def _run_on_each(model_admin, request: HttpRequest, objects, step, done_message: Callable[[int], str]) -> None:
     """Apply a service step to each selected object; report what was done and each refusal."""
     done, refused = 0, []
     for obj in objects:
@@ -289,7 +290,7 @@ def _run_on_each(model_admin, request: HttpRequest, objects, step, done_message:
         else:
             done += 1
     if done:
-        model_admin.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+        model_admin.message_user(request, done_message(done) % {"count": done}, messages.SUCCESS)
     if refused:
         model_admin.message_user(
             request,
@@ -389,7 +390,11 @@ class TransferAdmin(EventScopedAdmin):
             request,
             self._selected(queryset),
             transfers.confirm_sent,
-            gettext("Sending side confirmed for %(count)d transfers."),
+            lambda n: ngettext(
+                "Sending side confirmed for %(count)d transfer.",
+                "Sending side confirmed for %(count)d transfers.",
+                n,
+            ),
         )
 
     @admin.action(description=_("Confirm the receiving side of selected transfers"), permissions=["view"])
@@ -399,13 +404,21 @@ class TransferAdmin(EventScopedAdmin):
             request,
             self._selected(queryset),
             transfers.confirm_received,
-            gettext("Receiving side confirmed for %(count)d transfers."),
+            lambda n: ngettext(
+                "Receiving side confirmed for %(count)d transfer.",
+                "Receiving side confirmed for %(count)d transfers.",
+                n,
+            ),
         )
 
     @admin.action(description=_("Cancel selected transfers"), permissions=["view"])
     def cancel_transfers(self, request: HttpRequest, queryset) -> None:
         _run_on_each(
-            self, request, self._selected(queryset), transfers.cancel, gettext("%(count)d transfers cancelled.")
+            self,
+            request,
+            self._selected(queryset),
+            transfers.cancel,
+            lambda n: ngettext("%(count)d transfer cancelled.", "%(count)d transfers cancelled.", n),
         )
 
 
@@ -533,12 +546,16 @@ class CashCountAdmin(EventScopedAdmin):
             request,
             counts,
             lambda count, user: custody.confirm_count(count, user, reason=reason),
-            gettext("%(count)d counts confirmed."),
+            lambda n: ngettext("%(count)d count confirmed.", "%(count)d counts confirmed.", n),
         )
         return None
 
     @admin.action(description=_("Dismiss selected counts (nothing is booked)"), permissions=["view"])
     def dismiss_counts(self, request: HttpRequest, queryset) -> None:
         _run_on_each(
-            self, request, self._selected(queryset), custody.dismiss_count, gettext("%(count)d counts dismissed.")
+            self,
+            request,
+            self._selected(queryset),
+            custody.dismiss_count,
+            lambda n: ngettext("%(count)d count dismissed.", "%(count)d counts dismissed.", n),
         )

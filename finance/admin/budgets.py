@@ -7,7 +7,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from finance.models import BudgetLine, Direction
@@ -57,7 +57,8 @@ class BudgetLineAdmin(EventScopedAdmin):
             line.figures = line_figures([line])[line.pk]
         return line.figures
 
-    @admin.display(description=_("planned"), ordering="planned")
+    # "planned" is also an activity state; in Spanish the amount and the state differ in gender.
+    @admin.display(description=pgettext_lazy("amount", "planned"), ordering="planned")
     def planned_money(self, line: BudgetLine) -> str:
         return format_money(line.planned, line.event.currency)
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from rules.contrib.models import RulesModel
 
 from finance.models.fields import ActorField, MoneyField, money_precision_error
@@ -179,7 +180,8 @@ class Transfer(RulesModel):
 
 class CountStatus(models.TextChoices):
     PENDING = "pending", _("pending")
-    CONFIRMED = "confirmed", _("confirmed")
+    # A count is masculine in Spanish, a transfer feminine: the same English word, two contexts.
+    CONFIRMED = "confirmed", pgettext_lazy("cash count", "confirmed")
     DISMISSED = "dismissed", _("dismissed")
 
 

@@ -415,7 +415,7 @@ def test_admin_confirm_asks_for_a_reason_then_books_the_difference(client, short
     assert "Why do the counts differ?" in asked.content.decode()
     assert empty.status_code == 200  # the form again, with its error
     assert done.status_code == 302
-    assert any("1 counts confirmed" in note for note in notes)
+    assert any("1 count confirmed." in note for note in notes)
     stored = CashCount.objects.get(pk=short_count.pk)
     assert (stored.status, stored.reason) == (CountStatus.CONFIRMED, "Change given twice")
     assert adjustments().get().signed_amount == Decimal("-2.50")

@@ -128,6 +128,7 @@ def test_dockerfile_runs_gunicorn_as_a_non_root_user_with_a_healthz_check():
 
     assert sum(line.startswith("FROM ") for line in instructions) == 2  # build and runtime stages
     assert any("collectstatic" in line for line in instructions)
+    assert any("pybabel compile" in line for line in instructions)  # the .mo files are not committed
     user = [line for line in instructions if line.startswith("USER ")][-1]
     assert user.split()[1].split(":")[0] not in {"0", "root"}
     healthcheck_at = next(i for i, line in enumerate(instructions) if line.startswith("HEALTHCHECK"))

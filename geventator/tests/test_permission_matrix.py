@@ -186,6 +186,8 @@ def _expected() -> dict[str, list[Case]]:
         "calendar-event": [E(anyone(200), target="event_slug")],
         "calendar-organizer": [E(anyone(200), target="calendar_token")],
         "calendar-mine": [E(signed_in(200, anonymous=302))],
+        # Django's language switcher: sets a cookie for anyone and sends them back (here to "/").
+        "set_language": [E(anyone(302), method="post", data={"language": "es"})],
         # --- API outside the router
         "api-root": [E(signed_in(200))],
         # The schema and its viewer hold no data: public, as drf-spectacular serves them by default.

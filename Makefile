@@ -1,6 +1,6 @@
 # GEventator: `make run` serves the app with a demo event, `make test` lints and runs the suite on
 # SQLite and on MongoDB. Both create .venv and install the pinned requirements they need, when needed:
-# `make run` only requirements/base.txt, `make test` also requirements/dev.txt and vagrant.
+# `make run` only requirements/base.txt, `make test` also requirements/dev.txt, vagrant and chromium.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -33,13 +33,16 @@ $(STAMP): requirements/base.txt requirements/dev.txt
 
 install-run: $(RUN_STAMP)
 
-# The suite checks deploy/Vagrantfile with `vagrant validate` (Debian's vagrant package). Installed
-# when missing and we are root (CI); otherwise say so. `make run` needs neither it nor dev.txt.
+# Debian packages the suite needs: vagrant (`vagrant validate` checks deploy/Vagrantfile) and
+# chromium (the browser tests drive /usr/bin/chromium; Playwright downloads no browser of its own).
+# Installed when missing and we are root (CI); otherwise say so. `make run` needs none of them.
 install: $(STAMP)
-	@command -v vagrant >/dev/null || if [ "$$(id -u)" -eq 0 ]; then \
-		apt-get update && apt-get install -y --no-install-recommends vagrant; \
+	@missing=""; command -v vagrant >/dev/null || missing="$$missing vagrant"; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	if [ -z "$$missing" ]; then :; elif [ "$$(id -u)" -eq 0 ]; then \
+		apt-get update && apt-get install -y --no-install-recommends $$missing; \
 	else \
-		echo "vagrant is missing (the deploy tests need it): apt-get install vagrant, as root."; \
+		echo "Missing for the tests:$$missing (deploy tests: vagrant, browser tests: chromium): apt-get install them, as root."; \
 	fi
 
 # Migrate, load the demo (once), print the demo logins and serve on $(HOST):$(PORT) with DEBUG on.

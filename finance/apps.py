@@ -9,3 +9,6 @@ class FinanceConfig(AppConfig):
     def ready(self) -> None:
         # Registers the workflow's named permissions (finance.submit_transaction, ...).
         from finance import rules  # noqa: F401
+        from finance.admin import event_page
+
+        event_page.register()

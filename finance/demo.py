@@ -1,7 +1,7 @@
 """The demo event's money side: where its money sits, the budget, sponsors, the approval queue.
 
-Called by organizers.demo when the demo event is created; fixed data like the rest of the demo,
-its dates moved with the festival's opening (organizers.demo_calendar).
+Called by geventator.demo when the demo event is created; fixed data like the rest of the demo,
+its dates moved with the festival's opening (geventator.demo_calendar).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from finance.models import (
     TransferPurpose,
     TransferStatus,
 )
-from organizers.demo_calendar import on_calendar
+from geventator.demo_calendar import on_calendar
 from organizers.models import Event, Organizer
 
 FOUR_EYES_THRESHOLD = Decimal("4000.00")

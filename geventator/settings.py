@@ -116,6 +116,9 @@ INSTALLED_APPS = [
     "organizers",
     "finance",
     "activities",
+    # The project itself: what spans the apps (the demo, backup and restore commands), so that the
+    # base app organizers need not import finance or activities.
+    "geventator",
 ]
 
 MIDDLEWARE = [

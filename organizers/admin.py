@@ -10,15 +10,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.decorators import method_decorator
-from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
-from finance.services import event_summary
-from geventator.currencies import format_money
 from geventator.db import atomic
-from organizers import directory
+from organizers import directory, panels
 from organizers import rules as perms
 from organizers.admin_mixins import (
     AtomicAdminMixin,
@@ -153,11 +150,10 @@ class EventAdmin(AtomicAdminMixin, BoundedSearchMixin, RolePermissionsMixin, adm
     search_fields = ["name", "slug", "description"]
     date_hierarchy = "start_date"
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["money", "archived_at"]
+    readonly_fields = ["archived_at"]
     inlines = [MembershipInline]
     fieldsets = [
         (None, {"fields": ["name", "slug", "start_date", "end_date", "timezone", "currency", "description"]}),
-        (_("Money"), {"fields": ["money"]}),
         (_("Archive"), {"fields": ["archived_at"]}),
     ]
 
@@ -196,24 +192,12 @@ class EventAdmin(AtomicAdminMixin, BoundedSearchMixin, RolePermissionsMixin, adm
     def get_inlines(self, request: HttpRequest, obj=None):
         return self.inlines if obj is not None else []
 
-    @admin.display(description=_("income, expenses and balance"))
-    def money(self, event: Event) -> str:
-        summary = event_summary(event)
-        rows = [
-            (_("Income"), format_money(summary.income, summary.currency)),
-            (_("Expenses"), format_money(summary.expenses, summary.currency)),
-            (_("Balance"), format_money(summary.balance, summary.currency)),
-        ]
-        # The full figures (by category, account, month; budget, pledges, reimbursements): finance's page.
-        from django.urls import reverse
-        from django.utils.html import format_html
-
-        report = format_html(
-            '<div><a href="{}">{}</a></div>',
-            reverse("admin:finance_transaction_report", args=[event.pk]),
-            _("Financial report"),
-        )
-        return format_html_join("", "<div><strong>{}</strong>: {}</div>", rows) + report
+    def render_change_form(self, request: HttpRequest, context, add=False, change=False, form_url="", obj=None):
+        # The figures and tools that finance and activities add to the page (organizers/panels.py),
+        # shown above the form.
+        if obj is not None and obj.pk:
+            context.update(event_panels=panels.panels_for(request, obj), event_links=panels.links_for(request, obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_deleted_objects(self, objs, request: HttpRequest):
         deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)

@@ -1,4 +1,5 @@
-"""The event-wide schedule views of the API: its conflicts and its schedule grouped by day and place.
+"""GET /api/events/{id}/conflicts/ and /schedule/: the event's conflicts, and its schedule grouped by
+day and place.
 
 Each is built from a fixed number of queries, however many activities the event has: the
 activities once (with their locations), the responsible links once, the people once.
@@ -12,10 +13,15 @@ from itertools import groupby
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from activities.conflicts import RESPONSIBLE_OVERLAP, event_conflicts
 from activities.models import Activity
+from organizers.api.base import visible_event
 from organizers.models import Event, Organizer
 
 
@@ -151,3 +157,22 @@ class EventRefSerializer(NamedSerializer):
 class ScheduleSerializer(serializers.Serializer):
     event = EventRefSerializer()
     days = DaySerializer(many=True)
+
+
+# --- Views ------------------------------------------------------------------------------------------
+
+
+class EventConflictsView(APIView):
+    @extend_schema(summary="The schedule's conflicts", responses=ConflictSerializer(many=True))
+    def get(self, request: Request, pk) -> Response:
+        """The schedule's conflicts: rooms booked twice (errors), organizers in two places and
+        activities bigger than their room (warnings). Any member of the event."""
+        return Response(conflict_report(visible_event(request.user, pk)))
+
+
+class EventScheduleView(APIView):
+    @extend_schema(summary="The event's schedule", responses=ScheduleSerializer)
+    def get(self, request: Request, pk) -> Response:
+        """All activities, cancelled ones too, grouped by day (event time) and location. Any member
+        of the event."""
+        return Response(schedule_report(visible_event(request.user, pk)))

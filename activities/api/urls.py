@@ -3,6 +3,7 @@
 from django.urls import path
 
 from activities.api.calendar import CalendarFeedView, CalendarRegenerateView
+from activities.api.reports import EventConflictsView, EventScheduleView
 from activities.api.transfer import ActivityExportView, ActivityImportView
 
 urlpatterns = [
@@ -10,4 +11,6 @@ urlpatterns = [
     path("activities/import/", ActivityImportView.as_view(), name="activity-import"),
     path("calendar/", CalendarFeedView.as_view(), name="calendar-feed"),
     path("calendar/regenerate/", CalendarRegenerateView.as_view(), name="calendar-regenerate"),
+    path("events/<uuid:pk>/conflicts/", EventConflictsView.as_view(), name="event-conflicts"),
+    path("events/<uuid:pk>/schedule/", EventScheduleView.as_view(), name="event-schedule"),
 ]

@@ -1,4 +1,5 @@
-"""GET /api/events/{id}/report/: the event's whole financial report (finance/services/reports.py)."""
+"""GET /api/events/{id}/report/ and /summary/: the event's financial report (finance/services/reports.py)
+and its short summary."""
 
 from __future__ import annotations
 
@@ -8,13 +9,17 @@ from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from finance.api.accounts import DebtSerializer
 from finance.api.budgets import BudgetReportSerializer
 from finance.api.fields import MoneyField
 from finance.api.parties import PledgeReportSerializer
+from finance.api.serializers import EventSummarySerializer
 from finance.models import Kind
+from finance.services import event_summary
 from finance.services.reports import event_report
+from organizers.api.base import visible_event
 from organizers.models import Event
 
 
@@ -95,3 +100,10 @@ class EventReportView(GenericAPIView):
         expenses, budget against actual, pledges and what organizers are owed, in the event's base
         currency. Any member of the event."""
         return Response(self.get_serializer(event_report(self.get_object())).data)
+
+
+class EventSummaryView(APIView):
+    @extend_schema(summary="The event's income, expenses and balance", responses=EventSummarySerializer)
+    def get(self, request: Request, pk) -> Response:
+        """Income, expenses and balance of the event, by kind and by category. Any member of the event."""
+        return Response(EventSummarySerializer(event_summary(visible_event(request.user, pk))).data)

@@ -12,13 +12,14 @@ from finance.api.budgets import EventBudgetView
 from finance.api.history import EventHistoryView
 from finance.api.ledger_files import TransactionExportView, TransactionImportView
 from finance.api.parties import EventPledgesView
-from finance.api.reports import EventReportView
+from finance.api.reports import EventReportView, EventSummaryView
 
 urlpatterns: list = [
     # Before the router (geventator/urls.py): its transactions/<pk>/ route would take these for ids.
     path("transactions/export/", TransactionExportView.as_view(), name="transaction-export"),
     path("transactions/import/", TransactionImportView.as_view(), name="transaction-import"),
     path("events/<uuid:pk>/report/", EventReportView.as_view(), name="event-report"),
+    path("events/<uuid:pk>/summary/", EventSummaryView.as_view(), name="event-summary"),
 ]
 urlpatterns.append(path("events/<uuid:pk>/pledges/", EventPledgesView.as_view(), name="event-pledges"))
 urlpatterns += [

@@ -8,9 +8,6 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from activities.api.reports import ConflictSerializer, ScheduleSerializer, conflict_report, schedule_report
-from finance.api.serializers import EventSummarySerializer
-from finance.services import event_summary
 from geventator.api import RetriedWrites
 from organizers import rules as perms
 from organizers.api.base import EventScopedViewSet, RulesViewSetMixin
@@ -28,9 +25,6 @@ class EventViewSet(RetriedWrites, RulesViewSetMixin, viewsets.ModelViewSet):
     filterset_fields = {"start_date": ["gte", "lte"], "currency": ["exact"]}
     permission_type_map = {
         **RulesViewSetMixin.permission_type_map,
-        "summary": "view",
-        "conflicts": "view",
-        "schedule": "view",
         # Owners only; checked in the actions, since "change" is refused on an archived event.
         "archive": "view",
         "unarchive": "view",
@@ -67,25 +61,6 @@ class EventViewSet(RetriedWrites, RulesViewSetMixin, viewsets.ModelViewSet):
         """Make an archived event writable again (owners)."""
         event = unarchive_event(self._owned_event())
         return Response(self.get_serializer(event).data)
-
-    @extend_schema(responses=EventSummarySerializer)
-    @action(detail=True)
-    def summary(self, request: Request, pk: str | None = None) -> Response:
-        """Income, expenses and balance of the event, by kind and by category."""
-        return Response(EventSummarySerializer(event_summary(self.get_object())).data)
-
-    @extend_schema(responses=ConflictSerializer(many=True))
-    @action(detail=True, filter_backends=[], pagination_class=None)
-    def conflicts(self, request: Request, pk: str | None = None) -> Response:
-        """The schedule's conflicts: rooms booked twice (errors), organizers in two places and
-        activities bigger than their room (warnings)."""
-        return Response(conflict_report(self.get_object()))
-
-    @extend_schema(responses=ScheduleSerializer)
-    @action(detail=True)
-    def schedule(self, request: Request, pk: str | None = None) -> Response:
-        """All activities, cancelled ones too, grouped by day (event time) and location."""
-        return Response(schedule_report(self.get_object()))
 
 
 class MembershipViewSet(EventScopedViewSet):

@@ -750,3 +750,21 @@ def test_an_inactive_account_is_not_found_either(client, owner, outsider, event_
     )
 
     assert form_errors(response) == {"organizer": ["No organizer with this username or e-mail."]}
+
+
+def test_event_page_links_to_its_ledger_report_and_timetable(client, viewer, event_a):
+    # The apps that own these pages add the links (organizers/panels.py); organizers names none.
+    client.force_login(viewer)
+
+    content = client.get(admin_url(event_a, "change")).content.decode()
+
+    ledger = reverse("admin:finance_transaction_changelist") + f"?event__id__exact={event_a.pk}"
+    assert f'href="{ledger}"' in content
+    assert f'href="{reverse("admin:finance_transaction_report", args=[event_a.pk])}"' in content
+    assert f'href="{reverse("admin:activities_activity_timetable", args=[event_a.pk])}"' in content
+
+
+def test_event_page_of_another_event_is_not_shown(client, viewer, event_b):
+    client.force_login(viewer)
+
+    assert client.get(admin_url(event_b, "change")).status_code == 302

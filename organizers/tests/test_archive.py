@@ -197,7 +197,7 @@ def test_an_archived_event_goes_with_every_kind_of_finance_record(settings, tmp_
     from django.core.management import call_command
 
     from finance.models import Account, Approval, BudgetLine, CashCount, Party, Pledge, Transfer
-    from organizers.demo import DEMO_SLUG
+    from geventator.demo import DEMO_SLUG
 
     settings.DEBUG = True
     settings.MEDIA_ROOT = tmp_path

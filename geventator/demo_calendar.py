@@ -1,6 +1,6 @@
 """When the demo festival takes place: it opens on the day the demo is loaded.
 
-The demo's tables (organizers.demo, finance.demo) are written for a festival opening on
+The demo's tables (geventator.demo, finance.demo) are written for a festival opening on
 ``TABLE_OPENING``; loading moves every date in them by the same number of days, so that the
 schedule's "today" has activities in it and the ledger's dates keep their order around the festival
 (sales months before, box office on the days, cleaning the day after).

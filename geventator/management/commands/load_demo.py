@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from organizers.demo import DEMO_PASSWORD, SUPERUSER_USERNAME, load_demo
+from geventator.demo import DEMO_PASSWORD, SUPERUSER_USERNAME, load_demo
 from organizers.models import Organizer, Role
 
 

@@ -1,6 +1,6 @@
 """A realistic demo event for development: "Harbour Lights Festival 2027" (``manage.py load_demo``).
 
-It opens on the day it is loaded (organizers.demo_calendar): the tables' dates are moved with it.
+It opens on the day it is loaded (geventator.demo_calendar): the tables' dates are moved with it.
 
 The data is written once: when the event's slug is already in the store nothing of the demo is
 written again, so ``make run`` can load it on every start. The tables are fixed data: the tests
@@ -28,7 +28,7 @@ from activities.models import Kind as ActivityKind
 from finance import demo as finance_demo
 from finance.models import Category, Kind, Transaction
 from geventator.db import atomic
-from organizers.demo_calendar import TABLE_OPENING, on_calendar, opening_day
+from geventator.demo_calendar import TABLE_OPENING, on_calendar, opening_day
 from organizers.models import Event, Membership, Organizer, Role
 
 DEMO_SLUG = "harbour-lights-2027"
@@ -39,7 +39,7 @@ SUPERUSER_USERNAME = "admin"
 EVENT = {
     "name": "Harbour Lights Festival 2027",
     "slug": DEMO_SLUG,
-    # The tables' dates: loading moves them so that the festival opens today (organizers.demo_calendar).
+    # The tables' dates: loading moves them so that the festival opens today (geventator.demo_calendar).
     "start_date": TABLE_OPENING,
     "end_date": TABLE_OPENING + timedelta(days=2),
     "timezone": "Europe/Madrid",

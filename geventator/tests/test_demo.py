@@ -14,8 +14,8 @@ from finance.models import Status as EntryStatus
 from finance.services.balances import account_balances, event_result
 from finance.services.pledges import pledge_status
 from finance.services.settle import settle_up
-from organizers.demo import DEMO_PASSWORD, DEMO_SLUG
-from organizers.demo_calendar import on_calendar, opening_day
+from geventator.demo import DEMO_PASSWORD, DEMO_SLUG
+from geventator.demo_calendar import on_calendar, opening_day
 from organizers.factories import OrganizerFactory
 from organizers.models import Event, Membership, Organizer
 

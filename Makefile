@@ -1,6 +1,6 @@
 # GEventator: `make run` serves the app with a demo event, `make test` lints and runs the suite on
 # SQLite and on MongoDB. Both create .venv and install the pinned requirements they need, when needed:
-# `make run` only requirements/base.txt, `make test` also requirements/dev.txt and vagrant.
+# `make run` only requirements/base.txt, `make test` also requirements/dev.txt, vagrant and chromium.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -46,16 +46,18 @@ COMPILED := $(CATALOGUES:.po=.mo)
 
 install-run: $(RUN_STAMP) $(COMPILED)
 
-# The suite checks deploy/Vagrantfile with `vagrant validate` (Debian's vagrant package) and runs
-# makemessages to find untranslated strings (GNU gettext's xgettext and msgmerge). Installed when
-# missing and we are root (CI); otherwise say so. `make run` needs neither them nor dev.txt.
+# Debian packages the suite needs: vagrant (`vagrant validate` checks deploy/Vagrantfile), gettext
+# (makemessages finds untranslated strings with xgettext and msgmerge) and chromium (the browser
+# tests drive /usr/bin/chromium; Playwright downloads no browser of its own). Installed when
+# missing and we are root (CI); otherwise say so. `make run` needs none of them.
 install: $(STAMP) $(COMPILED)
-	@missing="$$(command -v vagrant >/dev/null || echo vagrant) $$(command -v msgmerge >/dev/null || echo gettext)"; \
-	missing=$$(echo $$missing); \
+	@missing=""; command -v vagrant >/dev/null || missing="$$missing vagrant"; \
+	command -v msgmerge >/dev/null || missing="$$missing gettext"; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	if [ -z "$$missing" ]; then :; elif [ "$$(id -u)" -eq 0 ]; then \
 		apt-get update && apt-get install -y --no-install-recommends $$missing; \
 	else \
-		echo "Missing Debian packages the tests need: $$missing (apt-get install $$missing, as root)."; \
+		echo "Missing for the tests:$$missing (apt-get install them, as root)."; \
 	fi
 
 # Bring the Spanish catalogue up to date with the code's strings (GNU gettext needed), then translate

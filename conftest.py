@@ -8,7 +8,10 @@ import pytest
 from django.db import connections
 from django.test import testcases
 
-pytest_plugins = ["geventator.tests.figures"]  # report_figure, and the "figures" summary
+pytest_plugins = [
+    "geventator.tests.figures",  # report_figure, and the "figures" summary
+    "geventator.tests.browser.fixtures",  # page, new_page, sign_in: Chromium against live_server
+]
 
 # Rows that migrations create and no test changes: keeping them makes each reset cheap.
 _KEPT_ON_RESET = {"django_migrations", "django_content_type", "auth_permission"}

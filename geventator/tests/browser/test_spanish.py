@@ -3,7 +3,6 @@ and GEventator's (model names, the event's money panel)."""
 
 from __future__ import annotations
 
-import pytest
 from django.utils import translation
 from django.utils.text import capfirst
 
@@ -18,10 +17,6 @@ def spanish(text) -> str:
         return str(capfirst(text))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="no Spanish catalogue of GEventator's own texts on main yet (locale/es is issue #11's translation part)",
-)
 def test_admin_speaks_spanish_to_a_spanish_browser(new_page, sign_in, event_a, organizer):
     from playwright.sync_api import expect
 

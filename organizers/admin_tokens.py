@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from organizers.admin_mixins import AtomicAdminMixin, BoundedSearchMixin, admin_user
 from organizers.models import ApiToken, Event
-from organizers.tokens import issue_token
+from organizers.tokens import issue_token, validate_expiry
 
 
 class NewTokenForm(forms.Form):
@@ -34,22 +34,13 @@ class NewTokenForm(forms.Form):
         help_text=_("None ticked: all your events, now and later."),
     )
     read_only = forms.BooleanField(label=_("Read-only"), required=False, help_text=_("Every write is refused."))
-    expires_at = forms.DateTimeField(label=_("Expires at"))
+    expires_at = forms.DateTimeField(label=_("Expires at"), validators=[validate_expiry])
 
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         events = cast(forms.ModelMultipleChoiceField, self.fields["events"])
         events.queryset = Event.objects.for_user(user).order_by("-start_date", "name")
         self.fields["expires_at"].initial = timezone.localtime() + settings.API_TOKEN_TTL
-
-    def clean_expires_at(self):
-        value = self.cleaned_data["expires_at"]
-        now = timezone.now()
-        if value <= now:
-            raise forms.ValidationError(_("Choose a time in the future."))
-        if value > now + settings.API_TOKEN_MAX_TTL:
-            raise forms.ValidationError(_("At most %(days)d days ahead.") % {"days": settings.API_TOKEN_MAX_TTL.days})
-        return value
 
 
 def _may_handle(request: HttpRequest, token: ApiToken | None) -> bool:

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from organizers.api.base import ScopedRelatedField
 from organizers.models import ApiToken, Event
 from organizers.security import log_token_issued
-from organizers.tokens import issue_token
+from organizers.tokens import issue_token, validate_expiry
 
 
 class TokenRequestSerializer(AuthTokenSerializer):
@@ -110,22 +110,13 @@ class NewTokenSerializer(serializers.Serializer):
     )
     expires_at = serializers.DateTimeField(
         required=False,
+        validators=[validate_expiry],
         help_text=_("When it stops working, at most API_TOKEN_MAX_DAYS ahead. Left out: API_TOKEN_TTL_DAYS."),
     )
 
     def _signing_token(self) -> ApiToken | None:
         auth = getattr(self.context["request"], "auth", None)
         return auth if isinstance(auth, ApiToken) else None
-
-    def validate_expires_at(self, value):
-        now = timezone.now()
-        if value <= now:
-            raise serializers.ValidationError(_("Choose a time in the future."))
-        if value > now + settings.API_TOKEN_MAX_TTL:
-            raise serializers.ValidationError(
-                _("At most %(days)d days ahead.") % {"days": settings.API_TOKEN_MAX_TTL.days}
-            )
-        return value
 
     def validate(self, attrs: dict) -> dict:
         # A token may make tokens, but none that reaches further or lives longer than itself.

@@ -159,7 +159,11 @@ def test_a_long_uncommon_password_is_accepted(viewer):
 
 
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SECURE_", "SESSION_", "CSRF_", "DEBUG"))} | {
+    # A production environment has none of the test run's overrides; DJANGO_ALLOW_ASYNC_UNSAFE is
+    # set in this process while the browser tests' Playwright loop lives (browser/fixtures.py), so
+    # on the worker that ran them it would leak into the check and fail it (async.E001).
+    overrides = ("SECURE_", "SESSION_", "CSRF_", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(overrides)} | {
         "DJANGO_SETTINGS_MODULE": "geventator.settings",
         "DEBUG": "0",
         "SECRET_KEY": "k8#Qz1v!pL0m@Xr7e$Tn3w&Ua9s*Yb2c^Hd6f(Jg4h)Ki5jOl-Zp_Rq+St=Vu",

@@ -229,12 +229,16 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "GEventator API",
     "DESCRIPTION": "The shared ledger, schedule and organizer roster of an event.",
-    "VERSION": "0.1.0",
+    "VERSION": "0.2.0",  # README, "API changelog"
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI's files come with the app (drf-spectacular-sidecar), not from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "organizers.idempotency.document_header",
+    ],
 }
 
 # django-simple-history (finance records; organizers/history.py): historical rows get UUID keys like
@@ -325,6 +329,8 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
 API_TOKEN_TTL = timedelta(days=int(os.environ.get("API_TOKEN_TTL_DAYS", "30")))
 # The furthest expiry a token made in the admin or at POST /api/tokens/ may be given.
 API_TOKEN_MAX_TTL = timedelta(days=int(os.environ.get("API_TOKEN_MAX_DAYS", "365")))
+# How long the API remembers a POST's Idempotency-Key and its first answer (organizers/idempotency.py).
+IDEMPOTENCY_KEY_TTL = timedelta(hours=int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24")))
 
 # JSON lines on stdout, plus a remote syslog service when SYSLOG_ADDRESS is set (geventator/logs.py);
 # gunicorn.conf.py uses the same configuration for gunicorn's error and access logs.

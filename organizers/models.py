@@ -211,3 +211,22 @@ class ApiToken(models.Model):
     def scope(self) -> frozenset[uuid.UUID] | None:
         """The events it is limited to; None: all of the owner's."""
         return None if self.all_events else frozenset(uuid.UUID(str(pk)) for pk in self.event_ids)
+
+
+class IdempotentRequest(models.Model):
+    """The first answer to a POST sent with an ``Idempotency-Key`` (organizers/idempotency.py): a
+    retry with the same key and body gets it again instead of a second record. The unique (user,
+    key) pair lets the store, not a check-then-write, settle two copies racing each other."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(Organizer, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)  # SHA-256 of method, path and body
+    created_at = models.DateTimeField(auto_now_add=True)
+    # None while the first request is still being answered.
+    status_code = models.PositiveSmallIntegerField(null=True)
+    body = models.JSONField(null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created_at")]

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from activities import feeds
+from organizers.idempotency import IdempotentPosts
 
 FeedUrlSerializer = inline_serializer("CalendarFeed", {"url": serializers.URLField()})
 # The URL is the feed's secret: as the feed itself, it is kept out of every cache.
@@ -21,7 +22,7 @@ class CalendarFeedView(APIView):
         return Response({"url": feeds.personal_feed_url(request, request.user)}, headers=NO_STORE)
 
 
-class CalendarRegenerateView(APIView):
+class CalendarRegenerateView(IdempotentPosts, APIView):
     @extend_schema(request=None, responses=FeedUrlSerializer, summary="Replace your feed URL; the old one answers 404")
     def post(self, request: Request) -> Response:
         feeds.token_for(request.user).regenerate()

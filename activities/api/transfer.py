@@ -18,6 +18,7 @@ from activities.models import Activity
 from geventator.spreadsheets import check_upload_size
 from organizers import rules as perms
 from organizers.api.base import visible_event
+from organizers.idempotency import IdempotentPosts
 
 
 class ActivityExportView(APIView):
@@ -42,7 +43,7 @@ ImportResultSerializer = inline_serializer(
 )
 
 
-class ActivityImportView(APIView):
+class ActivityImportView(IdempotentPosts, APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(

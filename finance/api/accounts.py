@@ -37,6 +37,7 @@ from finance.services.balances import balance_of, balances_of, event_balances
 from geventator.currencies import quantize
 from organizers import rules as perms
 from organizers.api.base import EventScopedSerializer, EventScopedViewSet, ScopedRelatedField, visible_event
+from organizers.idempotency import IdempotentPosts
 from organizers.models import Event, Membership
 
 
@@ -454,7 +455,7 @@ class EventBalancesView(APIView):
         return Response(EventBalancesSerializer(event_balances(visible_event(request.user, pk))).data)
 
 
-class EventSettleUpView(APIView):
+class EventSettleUpView(IdempotentPosts, APIView):
     @extend_schema(responses=SettleUpSerializer)
     def get(self, request: Request, pk) -> Response:
         """What the event owes each organizer (positive) or they owe it (negative), with the
@@ -484,7 +485,7 @@ def _books(event: Event, with_blockers: bool) -> dict:
     return {"closed_at": event.closed_at, "blockers": blockers}
 
 
-class EventCloseBooksView(APIView):
+class EventCloseBooksView(IdempotentPosts, APIView):
     @extend_schema(responses=BooksSerializer)
     def get(self, request: Request, pk) -> Response:
         """Whether the books are closed and, if not, what still keeps them from closing."""
@@ -497,7 +498,7 @@ class EventCloseBooksView(APIView):
         return Response(BooksSerializer(_books(event, with_blockers=False)).data)
 
 
-class EventReopenBooksView(APIView):
+class EventReopenBooksView(IdempotentPosts, APIView):
     @extend_schema(request=None, responses=BooksSerializer)
     def post(self, request: Request, pk) -> Response:
         """Reopen closed books (owners): the finance records become writable again."""

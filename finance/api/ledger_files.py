@@ -27,6 +27,7 @@ from finance.models import Transaction
 from finance.services import ledger_files
 from geventator.spreadsheets import check_upload_size
 from organizers.api.base import visible_event
+from organizers.idempotency import IdempotentPosts
 from organizers.models import Organizer
 
 
@@ -77,7 +78,7 @@ class TransactionExportView(GenericAPIView):
         return response
 
 
-class TransactionImportView(APIView):
+class TransactionImportView(IdempotentPosts, APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(

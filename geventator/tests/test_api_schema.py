@@ -109,3 +109,14 @@ def test_api_docs_open_for_a_signed_in_user(client, viewer):
 
     assert response.status_code == 200
     assert b"swagger" in response.content.lower()
+
+
+def test_readme_states_the_api_version_the_schema_serves(api, viewer):
+    from pathlib import Path
+
+    schema = api.as_user(viewer).get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+
+    version = schema["info"]["version"]
+    assert f"**API version {version}**" in readme
+    assert f"- **{version}**" in readme  # and the changelog says what it brought

@@ -17,6 +17,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from organizers.api.base import ScopedRelatedField
+from organizers.idempotency import IdempotentPosts
 from organizers.models import ApiToken, Event
 from organizers.security import log_token_issued
 from organizers.tokens import issue_token, validate_expiry
@@ -149,7 +150,7 @@ class IssuedScopedTokenSerializer(ApiTokenSerializer):
 
 
 class ApiTokenViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+    IdempotentPosts, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
 ):
     """One's own API tokens (never their keys). Deleting one revokes it at once; other people's
     tokens are not found, superusers' included (they revoke them in the admin)."""

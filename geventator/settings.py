@@ -238,6 +238,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "organizers.idempotency.document_header",
+        "organizers.conditional.document_headers",
     ],
 }
 

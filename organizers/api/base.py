@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rules.contrib.rest_framework import AutoPermissionViewSetMixin
 
 from geventator.api import RetriedWrites
+from organizers.conditional import ConditionalWrites
 from organizers.history import ACTIONS, Entry, entries, keeps_history, last_known, plain, records_of
 from organizers.idempotency import IdempotentPosts
 from organizers.models import Event
@@ -172,7 +173,7 @@ class RulesViewSetMixin(AutoPermissionViewSetMixin):
             super().initial(request, *args, **kwargs)
 
 
-class EventScopedViewSet(IdempotentPosts, RetriedWrites, RulesViewSetMixin, viewsets.ModelViewSet):
+class EventScopedViewSet(IdempotentPosts, ConditionalWrites, RetriedWrites, RulesViewSetMixin, viewsets.ModelViewSet):
     """CRUD on an event-owned model: lists hold only the user's events (others' objects answer
     404); each action needs the role that the model's rules name (else 403)."""
 

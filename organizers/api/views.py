@@ -13,12 +13,13 @@ from organizers import rules as perms
 from organizers.api.base import EventScopedViewSet, RulesViewSetMixin
 from organizers.api.filters import MembershipFilter
 from organizers.api.serializers import EventSerializer, MembershipSerializer
+from organizers.conditional import ConditionalWrites
 from organizers.idempotency import IdempotentPosts
 from organizers.models import Event, Membership, Organizer
 from organizers.services import archive_event, create_event, delete_event, remove_membership, unarchive_event
 
 
-class EventViewSet(IdempotentPosts, RetriedWrites, RulesViewSetMixin, viewsets.ModelViewSet):
+class EventViewSet(IdempotentPosts, ConditionalWrites, RetriedWrites, RulesViewSetMixin, viewsets.ModelViewSet):
     serializer_class = EventSerializer
     search_fields = ["name", "slug", "description"]
     ordering_fields = ["start_date", "name"]

@@ -15,7 +15,7 @@ PORT ?= 8000
 WORKERS ?= 2
 PYTEST := $(VENV)/bin/pytest -n $(WORKERS) --dist loadgroup --durations=10
 
-.PHONY: install install-run messages run serve run-mongo test lint test-sqlite test-mongo mongo-migrations migrations
+.PHONY: bench install install-run messages run serve run-mongo test lint test-sqlite test-mongo mongo-migrations migrations
 
 # What serving needs, and nothing else (no test tools, linters, Ansible or system packages).
 $(RUN_STAMP): requirements/base.txt
@@ -111,3 +111,8 @@ migrations: install
 # Django's contrib apps with ObjectId keys, for MongoDB (geventator/mongo_migrations).
 mongo-migrations: install
 	DEBUG=1 $(PY) devtools/mongo.py -- $(PY) manage.py makemigrations admin auth contenttypes axes
+
+# The performance benchmark (bench/run.py; README, "Performance"): not part of `make test`.
+# BENCH_SIZES="10000 100000" by default; 1000000 is opt-in. DATABASE_URL: a throwaway store (flushed).
+bench: $(STAMP)
+	BENCH_SIZES="$${BENCH_SIZES:-10000 100000}" $(PY) bench/run.py

@@ -56,8 +56,20 @@ def configure(database_url: str | None) -> None:
     }
 
 
-def seed(transactions: int, activities: int, name: str = "bench"):
+def seed(
+    transactions: int,
+    activities: int,
+    name: str = "bench",
+    *,
+    organizers: int | None = None,
+    currencies: tuple[str, ...] = ("EUR",),
+    every_kind: bool = False,
+):
     """One event of ``transactions`` entries and ``activities`` activities; returns (owner, event).
+
+    ``organizers``: members besides the owner (default: 5 and one more per 200 entries).
+    ``currencies``: the entries' currencies in turn; the first is the event's, the others carry a rate.
+    ``every_kind``: investments too (an adjustment comes only from a cash count).
 
     Everything else grows with them (organizers and their pockets, categories and budget lines,
     parties and pledges, transfers, rooms), so that a query per row of any kind shows.
@@ -91,10 +103,11 @@ def seed(transactions: int, activities: int, name: str = "bench"):
             start_date=date(2026, 7, 1),
             end_date=date(2026, 7, 5),
             timezone="Europe/Madrid",
-            currency="EUR",
+            currency=currencies[0],
         ),
     )
-    members = [OrganizerFactory(username=f"{name}_member_{n}") for n in range(5 + transactions // 200)]
+    count = 5 + transactions // 200 if organizers is None else organizers
+    members = [OrganizerFactory(username=f"{name}_member_{n}") for n in range(count)]
     Membership.objects.bulk_create(Membership(event=event, organizer=m, role="organizer") for m in members)
     main = Account.main_for(event)
     accounts = [main, Account.objects.create(event=event, name="Cash box", kind="cash")]
@@ -116,6 +129,8 @@ def seed(transactions: int, activities: int, name: str = "bench"):
         for n, p in enumerate(parties)
     )
     kinds = [Kind.PURCHASE, Kind.SALE, Kind.PURCHASE, Kind.SPONSORSHIP, Kind.PURCHASE, Kind.DONATION]
+    if every_kind:
+        kinds.append(Kind.INVESTMENT)
     statuses = [Status.PAID, Status.PAID, Status.SUBMITTED, Status.DRAFT, Status.APPROVED]
     rows = []
     for n in range(transactions):
@@ -125,7 +140,8 @@ def seed(transactions: int, activities: int, name: str = "bench"):
             kind=kind,
             status=statuses[n % len(statuses)] if kind == Kind.PURCHASE else Status.PAID,
             amount=Decimal(n % 500 + 1) + Decimal("0.25"),
-            currency="EUR",
+            currency=currencies[n % len(currencies)],
+            exchange_rate=None if n % len(currencies) == 0 else Decimal("1.10") + Decimal(n % len(currencies)) / 10,
             date=date(2026, 1, 1) + timedelta(days=n % 200),
             description=f"Entry {n}",
             account=accounts[n % len(accounts)],

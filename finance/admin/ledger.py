@@ -27,6 +27,9 @@ class TransactionAdmin(TransactionWorkflowAdminMixin, LedgerToolsAdminMixin, Eve
     """The ledger. New expenses are drafts; the workflow steps are actions and buttons
     (finance/admin/approvals.py). Approved and paid entries are shown read-only."""
 
+    # No COUNT(*) of the whole ledger on every page (it grew with the ledger: #13, make bench).
+    show_full_result_count = False
+
     inlines = [ReceiptInline]
     list_display = [
         "date",

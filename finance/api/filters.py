@@ -15,8 +15,10 @@ class CategoryFilter(django_filters.FilterSet):
 
 class TransactionFilter(django_filters.FilterSet):
     event = django_filters.UUIDFilter(field_name="event_id")
-    kind = django_filters.MultipleChoiceFilter(choices=Kind.choices)
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
+    # distinct=False: a choice of a column of the row itself joins nothing, so no row can repeat;
+    # the DISTINCT django-filter adds by default made the database sort the whole ledger (#13).
+    kind = django_filters.MultipleChoiceFilter(choices=Kind.choices, distinct=False)
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, distinct=False)
     category = django_filters.UUIDFilter(field_name="category_id")
     account = django_filters.UUIDFilter(field_name="account_id")
     date = django_filters.DateFromToRangeFilter()

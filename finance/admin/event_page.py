@@ -15,7 +15,9 @@ from urllib.parse import urlencode
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.safestring import SafeString
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from finance.models import EXPENSE_KINDS, INCOME_KINDS, Account, BudgetLine, Kind, Pledge, Status, Transaction
@@ -84,10 +86,40 @@ def workspace_context(event: Event) -> dict:
         if line.month is not None
     ]
     pledges = report.pledges.totals
+    expense_lines = [line for line in report.budget.lines if line.direction == "expense"]
+    # What the charts draw (finance/static/finance/workspace_charts.js), carried by json_script:
+    # amounts as decimal strings, the same quantized figures as the tables.
+    charts = {
+        "labels": {
+            "planned": str(_("Planned")),
+            "actual": str(_("Actual")),
+            "income": str(_("Income")),
+            "expenses": str(_("Expenses")),
+        },
+        "budget": {
+            "labels": [line.category_name for line in expense_lines],
+            "planned": [str(line.planned) for line in expense_lines],
+            "actual": [str(line.actual) for line in expense_lines],
+        },
+        "cashflow": {
+            "labels": [date_format(line.month, "YEAR_MONTH_FORMAT") for line in report.by_month if line.month],
+            "income": [str(line.income) for line in report.by_month if line.month],
+            "expenses": [str(line.expenses) for line in report.by_month if line.month],
+        },
+        "income": {
+            "labels": [
+                capfirst(str(Kind(line.kind).label))
+                for line in report.by_kind
+                if line.direction == "income" and line.count
+            ],
+            "amounts": [str(line.amount) for line in report.by_kind if line.direction == "income" and line.count],
+        },
+    }
     open_reimbursements = [debt for debt in report.reimbursements if debt.amount]
     return {
         "event": event,
         "currency": currency,
+        "charts": charts,
         "total": money(balances.total),
         "total_negative": balances.total < 0,
         "accounts_url": changelist(Account, event),

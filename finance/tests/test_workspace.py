@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from finance.factories import TransactionFactory
@@ -133,3 +135,22 @@ def test_superuser_index_and_workspace(client, superuser, event_a):
 
     assert workspace(event_a) in client.get(reverse("admin:index")).content.decode()
     assert client.get(workspace(event_a)).status_code == 200
+
+
+def test_workspace_charts_draw_from_json_data_with_static_scripts(client, viewer, event_a, ledger):  # noqa: F811
+    client.force_login(viewer)
+
+    content = client.get(workspace(event_a)).content.decode()
+
+    data = re.search(r'<script id="workspace-chart-data" type="application/json">(.*?)</script>', content, re.S)
+    assert data
+    charts = json.loads(data.group(1))
+    assert charts["budget"] == {"labels": ["Stage"], "planned": ["300.00"], "actual": ["145.00"]}
+    assert charts["cashflow"]["labels"] == ["June 2026", "July 2026", "August 2026"]
+    assert charts["cashflow"]["income"] == ["300.30", "0.00", "40.00"]
+    assert charts["income"]["labels"] == ["Sale", "Donation", "Sponsorship"]
+    for script in ("organizers/vendor/chart.umd.min.js", "finance/workspace_charts.js"):
+        assert f'<script src="/static/{script}"></script>' in content
+        assert (settings.BASE_DIR / script.split("/")[0] / "static" / script).is_file()
+    for canvas in ("workspace-budget-chart", "workspace-cashflow-chart", "workspace-income-chart"):
+        assert f'id="{canvas}"' in content

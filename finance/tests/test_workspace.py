@@ -9,6 +9,8 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from finance.factories import TransactionFactory
@@ -154,3 +156,17 @@ def test_workspace_charts_draw_from_json_data_with_static_scripts(client, viewer
         assert (settings.BASE_DIR / script.split("/")[0] / "static" / script).is_file()
     for canvas in ("workspace-budget-chart", "workspace-cashflow-chart", "workspace-income-chart"):
         assert f'id="{canvas}"' in content
+
+
+def test_workspace_queries_do_not_grow_with_the_ledger(client, viewer, event_a, ledger):  # noqa: F811
+    client.force_login(viewer)
+    client.get(workspace(event_a))  # warm: sessions, content types
+
+    with CaptureQueriesContext(connection) as few:
+        client.get(workspace(event_a))
+    for day in range(1, 21):
+        TransactionFactory(event=event_a, kind=Kind.SALE, amount=Decimal("1.00"), date=date(2026, 7, day))
+    with CaptureQueriesContext(connection) as many:
+        client.get(workspace(event_a))
+
+    assert len(many) == len(few)

@@ -3,12 +3,13 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from finance.admin.approvals import TransactionWorkflowAdminMixin
 from finance.admin.receipts import ReceiptInline
 from finance.admin.tools import LedgerToolsAdminMixin
-from finance.models import Category, Transaction
+from finance.models import INCOME_KINDS, Category, Kind, Transaction
 from finance.models.ledger import BOOKABLE_KINDS, refuse_adjustment
 from geventator.currencies import format_money
 from organizers.admin_mixins import EventScopedAdmin, admin_user
@@ -114,9 +115,16 @@ class TransactionAdmin(TransactionWorkflowAdminMixin, LedgerToolsAdminMixin, Eve
         (None, {"fields": ["created_by", "last_changed_by", "created_at", "updated_at"]}),
     ]
 
+    class Media:
+        css = {"all": ["organizers/workspace.css"]}  # the signed amounts' colours
+
     @admin.display(description=_("amount"), ordering="amount")
     def money(self, transaction: Transaction) -> str:
-        return format_money(transaction.amount, transaction.currency)
+        """Signed as it moves the balance: income +, expenses −, an adjustment by its own sign."""
+        amount = format_money(abs(transaction.amount), transaction.currency)
+        if transaction.kind in INCOME_KINDS or (transaction.kind == Kind.ADJUSTMENT and transaction.signed_amount >= 0):
+            return format_html('<span class="amount amount-positive">+{}</span>', amount)
+        return format_html('<span class="amount amount-negative">−{}</span>', amount)
 
     def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)

@@ -170,3 +170,14 @@ def test_workspace_queries_do_not_grow_with_the_ledger(client, viewer, event_a, 
         client.get(workspace(event_a))
 
     assert len(many) == len(few)
+
+
+def test_ledger_shows_income_plus_and_expenses_minus(client, viewer, event_a, ledger):  # noqa: F811
+    client.force_login(viewer)
+
+    content = client.get(reverse("admin:finance_transaction_changelist")).content.decode()
+
+    assert '<span class="amount amount-positive">+€40.00</span>' in content  # a sale
+    assert '<span class="amount amount-negative">−€19.99</span>' in content  # a purchase
+    assert '<span class="amount amount-negative">−€0.05</span>' in content  # a cash count found less
+    assert "organizers/workspace.css" in content

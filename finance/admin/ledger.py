@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin
+from django.db.models import Count, Sum
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +14,7 @@ from finance.admin.receipts import ReceiptInline
 from finance.admin.tools import LedgerToolsAdminMixin
 from finance.models import INCOME_KINDS, Category, Kind, Transaction
 from finance.models.ledger import BOOKABLE_KINDS, refuse_adjustment
+from finance.services.totals import EXPENSE, INCOME
 from geventator.currencies import format_money
 from organizers.admin_mixins import EventScopedAdmin, admin_user
 
@@ -21,6 +25,26 @@ class CategoryAdmin(EventScopedAdmin):
     list_filter = [("event", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "description", "event__name"]
     autocomplete_fields = ["event"]
+
+
+def listed_totals(queryset) -> list[dict]:
+    """Income and expenses of the listed (filtered) entries, per currency: one grouped query."""
+    rows = (
+        queryset.order_by()
+        .values("currency")
+        .annotate(income=Sum("amount", filter=INCOME), expenses=Sum("amount", filter=EXPENSE), count=Count("pk"))
+        .order_by("currency")
+    )
+    return [
+        {
+            "currency": row["currency"],
+            "count": row["count"],
+            "income": format_money(row["income"] or Decimal(0), row["currency"]),
+            "expenses": format_money(row["expenses"] or Decimal(0), row["currency"]),
+            "net": format_money((row["income"] or Decimal(0)) - (row["expenses"] or Decimal(0)), row["currency"]),
+        }
+        for row in rows
+    ]
 
 
 @admin.register(Transaction)
@@ -117,6 +141,13 @@ class TransactionAdmin(TransactionWorkflowAdminMixin, LedgerToolsAdminMixin, Eve
 
     class Media:
         css = {"all": ["organizers/workspace.css"]}  # the signed amounts' colours
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            response.context_data["listed_totals"] = listed_totals(changelist.queryset)
+        return response
 
     @admin.display(description=_("amount"), ordering="amount")
     def money(self, transaction: Transaction) -> str:

@@ -181,3 +181,17 @@ def test_ledger_shows_income_plus_and_expenses_minus(client, viewer, event_a, le
     assert '<span class="amount amount-negative">−€19.99</span>' in content  # a purchase
     assert '<span class="amount amount-negative">−€0.05</span>' in content  # a cash count found less
     assert "organizers/workspace.css" in content
+
+
+def test_ledger_totals_follow_the_lists_filters_per_currency(client, viewer, event_a, ledger):  # noqa: F811
+    client.force_login(viewer)
+    changelist = reverse("admin:finance_transaction_changelist")
+
+    everything = client.get(changelist).context_data["listed_totals"]
+    bar = client.get(f"{changelist}?category__id__exact={ledger['bar'].pk}")
+
+    assert [line["currency"] for line in everything] == ["EUR", "USD"]
+    assert bar.context_data["listed_totals"] == [
+        {"currency": "EUR", "count": 4, "income": "€40.30", "expenses": "€19.99", "net": "€20.31"}
+    ]
+    assert 'id="ledger-totals"' in bar.content.decode()

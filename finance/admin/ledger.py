@@ -17,6 +17,7 @@ from finance.models.ledger import BOOKABLE_KINDS, refuse_adjustment
 from finance.services.totals import EXPENSE, INCOME
 from geventator.currencies import format_money
 from organizers.admin_mixins import EventScopedAdmin, admin_user
+from organizers.models import Event
 
 
 @admin.register(Category)
@@ -141,6 +142,22 @@ class TransactionAdmin(TransactionWorkflowAdminMixin, LedgerToolsAdminMixin, Eve
 
     class Media:
         css = {"all": ["organizers/workspace.css"]}  # the signed amounts' colours
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict:
+        """A new entry starts in the user's event when they have one to add to (or the one the
+        address names), in that event's currency."""
+        initial = super().get_changeform_initial_data(request)
+        events = [
+            event
+            for event in Event.objects.for_user(request.user).filter(archived_at__isnull=True)
+            if request.user.has_perm(Transaction.get_perm("add"), event)
+        ]
+        chosen = [event for event in events if str(event.pk) == str(initial.get("event", ""))]
+        event = chosen[0] if chosen else (events[0] if len(events) == 1 and "event" not in initial else None)
+        if event is not None:
+            initial.setdefault("event", event.pk)
+            initial.setdefault("currency", event.currency)
+        return initial
 
     def changelist_view(self, request: HttpRequest, extra_context=None):
         response = super().changelist_view(request, extra_context)

@@ -195,3 +195,25 @@ def test_ledger_totals_follow_the_lists_filters_per_currency(client, viewer, eve
         {"currency": "EUR", "count": 4, "income": "€40.30", "expenses": "€19.99", "net": "€20.31"}
     ]
     assert 'id="ledger-totals"' in bar.content.decode()
+
+
+def test_expense_add_form_starts_in_the_users_only_event_and_its_currency(client, organizer, event_a, event_b):
+    client.force_login(organizer)
+
+    form = client.get(reverse("admin:finance_transaction_add")).context["adminform"].form
+
+    assert (form.initial["event"], form.initial["currency"]) == (event_a.pk, "EUR")
+
+
+def test_expense_add_form_for_a_named_event_takes_its_currency_but_never_a_foreign_one(
+    client, superuser, organizer, event_a, event_b
+):
+    client.force_login(superuser)
+    add = reverse("admin:finance_transaction_add")
+
+    named = client.get(f"{add}?event={event_b.pk}").context["adminform"].form
+    client.force_login(organizer)
+    foreign = client.get(f"{add}?event={event_b.pk}").context["adminform"].form
+
+    assert named.initial["currency"] == "USD"
+    assert "currency" not in foreign.initial

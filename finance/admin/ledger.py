@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.contrib import admin
@@ -146,7 +147,7 @@ class TransactionAdmin(TransactionWorkflowAdminMixin, LedgerToolsAdminMixin, Eve
     def get_changeform_initial_data(self, request: HttpRequest) -> dict:
         """A new entry starts in the user's event when they have one to add to (or the one the
         address names), in that event's currency."""
-        initial = super().get_changeform_initial_data(request)
+        initial: dict[str, Any] = dict(super().get_changeform_initial_data(request))
         events = [
             event
             for event in Event.objects.for_user(request.user).filter(archived_at__isnull=True)

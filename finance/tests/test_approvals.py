@@ -1215,3 +1215,16 @@ def test_admin_change_page_shows_approval_times_in_the_events_time_zone(client, 
     local = approved_at.astimezone(event_a.tzinfo)
     assert f"{date_format(local, 'DATETIME_FORMAT')} (America/New_York)" in page
     assert local.utcoffset() != approved_at.utcoffset()
+
+
+def test_admin_change_page_offers_a_viewer_no_workflow_step(client, submitted, viewer, treasurer):
+    steps_of = {}
+    for user in (viewer, treasurer):
+        client.force_login(user)
+        page = client.get(admin_url(submitted, "change")).content.decode()
+        steps_of[user.username] = f"/admin/finance/transaction/{submitted.pk}/approve/" in page
+
+    assert steps_of == {"vera_viewer": False, "tomas_treasurer": True}
+    client.force_login(viewer)
+    assert client.post(f"/admin/finance/transaction/{submitted.pk}/approve/", {"apply": "Approve"}).status_code == 403
+    assert stored(submitted).status == Status.SUBMITTED

@@ -15,7 +15,7 @@ PORT ?= 8000
 WORKERS ?= 2
 PYTEST := $(VENV)/bin/pytest -n $(WORKERS) --dist loadgroup --durations=10
 
-.PHONY: bench install install-run messages run serve run-mongo test lint test-sqlite test-mongo mongo-migrations migrations
+.PHONY: bench install install-run messages run serve run-mongo test lint test-sqlite test-mongo mongo-migrations migrations vendor
 
 # What serving needs, and nothing else (no test tools, linters, Ansible or system packages).
 $(RUN_STAMP): requirements/base.txt
@@ -116,3 +116,13 @@ mongo-migrations: install
 # BENCH_SIZES="10000 100000" by default; 1000000 is opt-in. DATABASE_URL: a throwaway store (flushed).
 bench: $(STAMP)
 	BENCH_SIZES="$${BENCH_SIZES:-10000 100000}" $(PY) bench/run.py
+
+# The admin's browser libraries (package.json, pinned; package-lock.json): npm installs them and
+# their built files are copied into static/, where they are committed, so that serving, the Docker
+# image and the deploy need no Node. Run it after changing a version in package.json.
+VENDOR_STATIC := organizers/static/organizers/vendor
+vendor:
+	@echo "Installing the browser libraries with npm (package-lock.json)…"
+	npm ci --no-audit --no-fund
+	cp node_modules/chart.js/dist/chart.umd.min.js $(VENDOR_STATIC)/chart.umd.min.js
+	cp node_modules/chart.js/LICENSE.md $(VENDOR_STATIC)/chart.js.LICENSE.md

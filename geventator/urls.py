@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
@@ -9,6 +10,11 @@ from finance.api import routes as finance_routes
 from geventator.health import healthz
 from organizers.api.auth import ApiTokenViewSet, ObtainAuthTokenView
 from organizers.api.views import EventViewSet, MembershipViewSet
+
+# The admin is the main UI: branded, in the active language (lazy strings).
+admin.site.site_header = _("GEventator")
+admin.site.site_title = _("GEventator")
+admin.site.index_title = _("Your events and their money")
 
 router = DefaultRouter()
 router.register("events", EventViewSet, basename="event")

@@ -21,6 +21,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -271,7 +272,12 @@ class TransactionWorkflowAdminMixin(ModelAdminBase):
         if tx._state.adding:
             return "—"
         rows = Approval.objects.filter(transaction_id=tx.pk).select_related("approver").order_by("created_at")
-        items = [(approval.approver, approval.created_at) for approval in rows]
+        # When, in the event's time zone (named: the reader may be elsewhere).
+        tz = tx.event.tzinfo
+        items = [
+            (approval.approver, f"{date_format(approval.created_at.astimezone(tz), 'DATETIME_FORMAT')} ({tz.key})")
+            for approval in rows
+        ]
         if not items:
             return gettext("None yet.")
         return format_html("<ul>{}</ul>", format_html_join("", "<li>{} — {}</li>", items))

@@ -105,7 +105,8 @@ class BudgetLineAdmin(EventScopedAdmin):
                     "actual": money(line.actual),
                     "committed": money(line.committed),
                     "variance": money(line.variance),
-                    "over": line.variance < 0,
+                    # An alarm for spending above plan only: income above plan is good news.
+                    "over": direction == Direction.EXPENSE and line.variance < 0,
                 }
                 for line in report.lines
                 if line.direction == direction

@@ -1,17 +1,24 @@
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 from django import forms
 from django.contrib import admin
+from django.db.models import Count, Sum
 from django.http import HttpRequest
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from finance.admin.approvals import TransactionWorkflowAdminMixin
 from finance.admin.receipts import ReceiptInline
 from finance.admin.tools import LedgerToolsAdminMixin
-from finance.models import Category, Transaction
+from finance.models import INCOME_KINDS, Category, Kind, Transaction
 from finance.models.ledger import BOOKABLE_KINDS, refuse_adjustment
+from finance.services.totals import EXPENSE, INCOME
 from geventator.currencies import format_money
 from organizers.admin_mixins import EventScopedAdmin, admin_user
+from organizers.models import Event
 
 
 @admin.register(Category)
@@ -20,6 +27,26 @@ class CategoryAdmin(EventScopedAdmin):
     list_filter = [("event", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "description", "event__name"]
     autocomplete_fields = ["event"]
+
+
+def listed_totals(queryset) -> list[dict]:
+    """Income and expenses of the listed (filtered) entries, per currency: one grouped query."""
+    rows = (
+        queryset.order_by()
+        .values("currency")
+        .annotate(income=Sum("amount", filter=INCOME), expenses=Sum("amount", filter=EXPENSE), count=Count("pk"))
+        .order_by("currency")
+    )
+    return [
+        {
+            "currency": row["currency"],
+            "count": row["count"],
+            "income": format_money(row["income"] or Decimal(0), row["currency"]),
+            "expenses": format_money(row["expenses"] or Decimal(0), row["currency"]),
+            "net": format_money((row["income"] or Decimal(0)) - (row["expenses"] or Decimal(0)), row["currency"]),
+        }
+        for row in rows
+    ]
 
 
 @admin.register(Transaction)
@@ -117,9 +144,39 @@ class TransactionAdmin(TransactionWorkflowAdminMixin, LedgerToolsAdminMixin, Eve
         (None, {"fields": ["created_by", "last_changed_by", "created_at", "updated_at"]}),
     ]
 
+    class Media:
+        css = {"all": ["organizers/workspace.css"]}  # the signed amounts' colours
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict:
+        """A new entry starts in the user's event when they have one to add to (or the one the
+        address names), in that event's currency."""
+        initial: dict[str, Any] = dict(super().get_changeform_initial_data(request))
+        events = [
+            event
+            for event in Event.objects.for_user(request.user).filter(archived_at__isnull=True)
+            if request.user.has_perm(Transaction.get_perm("add"), event)
+        ]
+        chosen = [event for event in events if str(event.pk) == str(initial.get("event", ""))]
+        event = chosen[0] if chosen else (events[0] if len(events) == 1 and "event" not in initial else None)
+        if event is not None:
+            initial.setdefault("event", event.pk)
+            initial.setdefault("currency", event.currency)
+        return initial
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            response.context_data["listed_totals"] = listed_totals(changelist.queryset)
+        return response
+
     @admin.display(description=_("amount"), ordering="amount")
     def money(self, transaction: Transaction) -> str:
-        return format_money(transaction.amount, transaction.currency)
+        """Signed as it moves the balance: income +, expenses −, an adjustment by its own sign."""
+        amount = format_money(abs(transaction.amount), transaction.currency)
+        if transaction.kind in INCOME_KINDS or (transaction.kind == Kind.ADJUSTMENT and transaction.signed_amount >= 0):
+            return format_html('<span class="amount amount-positive">+{}</span>', amount)
+        return format_html('<span class="amount amount-negative">−{}</span>', amount)
 
     def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)

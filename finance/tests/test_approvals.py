@@ -9,6 +9,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils.formats import date_format
 
 from finance import rules as steps
 from finance.admin.approvals import STEP_PERMISSIONS
@@ -1198,3 +1199,32 @@ def test_an_api_step_reads_the_entry_once_before_the_service_re_reads_it(api, su
 
     assert response.status_code == 200
     assert reads == ["approve"]  # the permission check and the action share it
+
+
+def test_admin_change_page_shows_approval_times_in_the_events_time_zone(client, event_a, crew, treasurer, owner):
+    event_a.timezone = "America/New_York"
+    event_a.save()
+    settings_threshold(event_a, "10.00")
+    tx = approvals.submit(expense(event_a, crew), crew)
+    approvals.approve(tx, treasurer)
+    approved_at = Approval.objects.get(transaction_id=tx.pk).created_at
+    client.force_login(owner)
+
+    page = client.get(admin_url(tx, "change")).content.decode()
+
+    local = approved_at.astimezone(event_a.tzinfo)
+    assert f"{date_format(local, 'DATETIME_FORMAT')} (America/New_York)" in page
+    assert local.utcoffset() != approved_at.utcoffset()
+
+
+def test_admin_change_page_offers_a_viewer_no_workflow_step(client, submitted, viewer, treasurer):
+    steps_of = {}
+    for user in (viewer, treasurer):
+        client.force_login(user)
+        page = client.get(admin_url(submitted, "change")).content.decode()
+        steps_of[user.username] = f"/admin/finance/transaction/{submitted.pk}/approve/" in page
+
+    assert steps_of == {"vera_viewer": False, "tomas_treasurer": True}
+    client.force_login(viewer)
+    assert client.post(f"/admin/finance/transaction/{submitted.pk}/approve/", {"apply": "Approve"}).status_code == 403
+    assert stored(submitted).status == Status.SUBMITTED

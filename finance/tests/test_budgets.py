@@ -355,3 +355,18 @@ def test_admin_organizer_cannot_add_a_budget_line(client, event_a, organizer):
 
     assert response.status_code == 403
     assert not BudgetLine.objects.exists()
+
+
+def test_admin_budget_report_flags_spending_above_plan_but_not_income_above_plan(client, viewer, event_a):
+    tickets = CategoryFactory(event=event_a, name="Tickets")
+    sound = CategoryFactory(event=event_a, name="Sound")
+    BudgetLineFactory(event=event_a, category=tickets, direction=Direction.INCOME, planned=Decimal("100.00"))
+    BudgetLineFactory(event=event_a, category=sound, direction=Direction.EXPENSE, planned=Decimal("100.00"))
+    TransactionFactory(event=event_a, kind=Kind.SALE, amount=Decimal("150.00"), category=tickets)
+    TransactionFactory(event=event_a, kind=Kind.PURCHASE, amount=Decimal("150.00"), category=sound)
+    client.force_login(viewer)
+
+    sections = client.get(f"/admin/finance/budgetline/report/{event_a.pk}/").context["sections"]
+
+    flagged = {row["line"].category_name: row["over"] for section in sections for row in section["lines"]}
+    assert flagged == {"Tickets": False, "Sound": True}

@@ -1,6 +1,6 @@
 """An expense from receipt to payment, as the people involved do it in Chromium: an organizer enters
 it with its receipt and submits it, a treasurer approves and pays it, and the event's balance on
-its admin page moves by the amount."""
+its workspace (the event's admin page) moves by the amount."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def test_organizer_submits_an_expense_with_receipt_treasurer_approves_and_pays(
     office = new_page()
     sign_in(office, treasurer)
     office.goto(f"/admin/organizers/event/{event_a.pk}/change/")
-    expect(office.locator("#content-main")).to_contain_text("Balance: €200.00")
+    expect(office.locator("#workspace-balance .workspace-figure")).to_have_text("€200.00")
 
     office.goto("/admin/finance/transaction/?status__exact=submitted")
     office.get_by_role("row").filter(has_text="Paella for the crew").get_by_role("link").first.click()
@@ -85,5 +85,5 @@ def test_organizer_submits_an_expense_with_receipt_treasurer_approves_and_pays(
     expect(office.locator(".field-status .readonly")).to_have_text("paid")
 
     office.goto(f"/admin/organizers/event/{event_a.pk}/change/")
-    expect(office.locator("#content-main")).to_contain_text("Expenses: €45.50")
-    expect(office.locator("#content-main")).to_contain_text("Balance: €154.50")
+    expect(office.locator("#workspace-expenses")).to_have_text("−€45.50")
+    expect(office.locator("#workspace-balance .workspace-figure")).to_have_text("€154.50")

@@ -1,5 +1,5 @@
-"""The expense form on a phone (390×844, the size of a common phone): an organizer can fill it in
-and save it, and the page fits the screen's width."""
+"""The expense form and the event workspace on a phone (390×844, the size of a common phone): an
+organizer can fill the form in and save it, and both pages fit the screen's width."""
 
 from __future__ import annotations
 
@@ -42,3 +42,23 @@ def test_expense_add_form_fits_a_phone_screen(new_page, sign_in, event_a, organi
 
     width = page.evaluate("document.scrollingElement.scrollWidth")
     assert width <= 390 + TOLERANCE, f"the page is {width}px wide on a 390px screen: it scrolls sideways"
+
+
+def test_workspace_fits_a_phone_screen(new_page, sign_in, event_a, organizer):
+    from decimal import Decimal
+
+    from playwright.sync_api import expect
+
+    from finance.factories import TransactionFactory
+    from finance.models import Kind
+
+    TransactionFactory(event=event_a, kind=Kind.SALE, amount=Decimal("1234.56"), description="Tickets")
+    page = new_page(**PHONE)
+    sign_in(page, organizer)
+    page.goto(f"/admin/organizers/event/{event_a.pk}/change/")
+
+    figure = page.locator("#workspace-balance .workspace-figure")
+    expect(figure).to_have_text("€1,234.56")
+    expect(figure).to_be_in_viewport(ratio=1)
+    width = page.evaluate("document.scrollingElement.scrollWidth")
+    assert width <= 390 + TOLERANCE, f"the workspace is {width}px wide on a 390px screen: it scrolls sideways"

@@ -1,5 +1,5 @@
 """A browser asking for Spanish (Accept-Language: es) gets the admin in Spanish: Django's own texts
-and GEventator's (model names, the event's money panel)."""
+and GEventator's (model names, the events list, the event workspace)."""
 
 from __future__ import annotations
 
@@ -34,5 +34,7 @@ def test_admin_speaks_spanish_to_a_spanish_browser(new_page, sign_in, event_a, o
     expect(page.locator("#user-tools")).to_contain_text("Cerrar sesión")  # Django's own catalogue
     for name in ours:
         expect(page.locator("#content-main")).to_contain_text(name)
-    page.goto(f"/admin/organizers/event/{event_a.pk}/change/")
-    expect(page.locator("#content-main")).to_contain_text(spanish(translation.gettext_lazy("Balance")))
+    expect(page.locator("#workspace-events")).to_contain_text(spanish(translation.gettext_lazy("Your events")))
+    page.locator("#workspace-events").get_by_role("link", name="Festival A").click()
+    expect(page.locator("#workspace-balance h3")).to_have_text(spanish(translation.gettext_lazy("Balance")))
+    expect(page.locator("#workspace-result")).to_contain_text(spanish(translation.gettext_lazy("Income and expenses")))

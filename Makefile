@@ -124,5 +124,7 @@ VENDOR_STATIC := organizers/static/organizers/vendor
 vendor:
 	@echo "Installing the browser libraries with npm (package-lock.json)…"
 	npm ci --no-audit --no-fund
-	cp node_modules/chart.js/dist/chart.umd.min.js $(VENDOR_STATIC)/chart.umd.min.js
+	@# Without its source map comment: the map is not shipped, and collectstatic's manifest refuses a
+	@# file that names a missing one.
+	sed '/^\/\/# sourceMappingURL=/d' node_modules/chart.js/dist/chart.umd.min.js > $(VENDOR_STATIC)/chart.umd.min.js
 	cp node_modules/chart.js/LICENSE.md $(VENDOR_STATIC)/chart.js.LICENSE.md

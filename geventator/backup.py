@@ -8,11 +8,12 @@ The archive is store-independent (a SQLite backup restores into MongoDB and back
     files/...                   MEDIA_ROOT's files (receipts), paths kept; of one event: its receipts'
 
 Left out: sessions, API tokens and calendar tokens (credentials: people sign in again and make new
-ones), groups and Django permissions (integer keys differ between stores; roles live in
-memberships), login-failure records. A one-event backup holds the event, its memberships and
-records, and the accounts they name, **without password hashes and superuser flags** (it may be
-handed to someone else; restored accounts set a password through "forgot password" or a
-superuser). A full backup keeps password hashes: keep it as safe as the database itself.
+ones), the API's kept answers to Idempotency-Key retries (they live a day), groups and Django
+permissions (integer keys differ between stores; roles live in memberships), login-failure records.
+A one-event backup holds the event, its memberships and records, and the accounts they name,
+**without password hashes and superuser flags** (it may be handed to someone else; restored accounts
+set a password through "forgot password" or a superuser). A full backup keeps password hashes: keep
+it as safe as the database itself.
 """
 
 from __future__ import annotations

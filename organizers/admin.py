@@ -196,7 +196,12 @@ class EventAdmin(AtomicAdminMixin, BoundedSearchMixin, RolePermissionsMixin, adm
         # The figures and tools that finance and activities add to the page (organizers/panels.py),
         # shown above the form.
         if obj is not None and obj.pk:
-            context.update(event_panels=panels.panels_for(request, obj), event_links=panels.links_for(request, obj))
+            # A form sent back with errors has already written its invalid values (a time zone
+            # that does not exist, say) onto obj: the figures are of the event as stored.
+            stored = Event.objects.get(pk=obj.pk) if request.method == "POST" else obj
+            context.update(
+                event_panels=panels.panels_for(request, stored), event_links=panels.links_for(request, stored)
+            )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_deleted_objects(self, objs, request: HttpRequest):

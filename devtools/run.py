@@ -16,6 +16,7 @@ import argparse
 import ctypes
 import ctypes.util
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -113,7 +114,14 @@ def main() -> int:
     steps = [
         [*manage, "migrate", "--noinput"],
         [*manage, "load_demo", "--base-url", f"http://{address}"],
-        [*manage, "runserver", address, *(["--noreload"] if options.noreload else [])],
+        # The task worker (webhooks, e-mail) runs in the server's process group: it is stopped with
+        # the server, and ends when the server ends.
+        [
+            "/bin/sh",
+            "-c",
+            f"{shlex.join([*manage, 'db_worker'])} & exec "
+            + shlex.join([*manage, "runserver", address, *(["--noreload"] if options.noreload else [])]),
+        ],
     ]
     for step in steps:
         returncode = supervisor.run(step)

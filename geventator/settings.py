@@ -80,6 +80,8 @@ if USES_MONGODB:
         "auth": "geventator.mongo_migrations.auth",
         "contenttypes": "geventator.mongo_migrations.contenttypes",
         "axes": "geventator.mongo_migrations.axes",
+        # Not for its keys (UUIDs) but for an index over expressions the backend cannot build.
+        "django_tasks_database": "geventator.mongo_migrations.django_tasks_database",
     }
 else:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
@@ -113,6 +115,10 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "import_export",
     "simple_history",
+    # Background work (webhooks, e-mail) on a real task queue: django-tasks with its database
+    # backend (django-tasks-db, UUID keys: the same migrations on both stores).
+    "django_tasks",
+    "django_tasks_db",
     "organizers",
     "finance",
     "activities",
@@ -120,6 +126,19 @@ INSTALLED_APPS = [
     # base app organizers need not import finance or activities.
     "geventator",
 ]
+
+# TASKS_BACKEND: "database" (default: a worker, `manage.py db_worker`, runs the tasks) or
+# "immediate" (run inside the caller, for unit tests and one-off scripts).
+_TASKS_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+TASKS = {
+    "default": {
+        "BACKEND": _TASKS_BACKENDS[os.environ.get("TASKS_BACKEND", "database")],
+        "QUEUES": ["default"],
+    }
+}
 
 MIDDLEWARE = [
     # First: /healthz answers probes that call the app by IP or localhost (no Host check).

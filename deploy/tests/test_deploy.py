@@ -153,6 +153,9 @@ def test_app_role_installs_the_app_into_the_prefix(installed: Installed) -> None
     unit = (installed.prefix / "etc" / "systemd" / "system" / "geventator.service").read_text()
     assert f"ExecStart={root}/venv/bin/gunicorn --config {root}/src/gunicorn.conf.py" in unit
     assert f"EnvironmentFile={installed.env_file}" in unit
+    worker = (installed.prefix / "etc" / "systemd" / "system" / "geventator-worker.service").read_text()
+    assert f"ExecStart={root}/venv/bin/python {root}/src/manage.py db_worker" in worker
+    assert f"EnvironmentFile={installed.env_file}" in worker
 
 
 def test_app_role_second_run_changes_nothing(installed: Installed) -> None:

@@ -169,3 +169,10 @@ def test_compose_mongodb_is_a_replica_set_initiated_by_its_healthcheck_with_a_vo
     volume, path = mongodb["volumes"][0].split(":")
     assert path == "/data/db"
     assert volume in compose["volumes"]
+
+
+def test_compose_runs_the_task_worker_after_the_migrations(compose):
+    worker = compose["services"]["worker"]
+    assert worker["command"] == ["python", "manage.py", "db_worker"]
+    assert worker["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert worker["environment"]["DATABASE_URL"] == compose["services"]["app"]["environment"]["DATABASE_URL"]

@@ -166,6 +166,8 @@ def test_make_run_serves_and_sigterm_to_make_leaves_no_server_behind(make_run: R
     make_run.wait_until_it_answers()
     # The autoreloader serves from a child: runserver's processes are more than the one make started.
     assert len(session_members(make_run.make.pid)) >= 4, session_members(make_run.make.pid)
+    # The task worker runs beside the server, and goes with it.
+    assert any("manage.py db_worker" in member for member in session_members(make_run.make.pid))
 
     make_run.make.send_signal(signal.SIGTERM)
 

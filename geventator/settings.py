@@ -352,6 +352,19 @@ API_TOKEN_MAX_TTL = timedelta(days=int(os.environ.get("API_TOKEN_MAX_DAYS", "365
 # How long the API remembers a POST's Idempotency-Key and its first answer (organizers/idempotency.py).
 IDEMPOTENCY_KEY_TTL = timedelta(hours=int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24")))
 
+# Outgoing e-mail (notifications): SMTP in production, the console with DEBUG on unless set.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "geventator@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
 # JSON lines on stdout, plus a remote syslog service when SYSLOG_ADDRESS is set (geventator/logs.py);
 # gunicorn.conf.py uses the same configuration for gunicorn's error and access logs.
 LOGGING = logging_config(os.environ)

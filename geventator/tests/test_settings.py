@@ -70,3 +70,38 @@ def test_proxy_https_header_is_trusted_only_when_told():
     assert _django(code, DEBUG="1").stdout.strip() == "None"
     trusted = _django(code, DEBUG="1", TRUST_X_FORWARDED_PROTO="1")
     assert trusted.stdout.strip() == "('HTTP_X_FORWARDED_PROTO', 'https')"
+
+
+def test_email_is_sent_by_smtp_from_the_environment_in_production():
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, s.EMAIL_HOST_PASSWORD,"
+        " s.EMAIL_USE_TLS, s.DEFAULT_FROM_EMAIL)"
+    )
+    result = _django(
+        code,
+        DEBUG="0",
+        SECRET_KEY="s3cret",
+        EMAIL_HOST="smtp.example.org",
+        EMAIL_PORT="587",
+        EMAIL_HOST_USER="mailer",
+        EMAIL_HOST_PASSWORD="pw",
+        EMAIL_USE_TLS="1",
+        DEFAULT_FROM_EMAIL="events@example.org",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.core.mail.backends.smtp.EmailBackend",
+        "smtp.example.org",
+        "587",
+        "mailer",
+        "pw",
+        "True",
+        "events@example.org",
+    ]
+
+
+def test_email_goes_to_the_console_with_debug_on():
+    result = _django("from django.conf import settings; print(settings.EMAIL_BACKEND)", DEBUG="1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "django.core.mail.backends.console.EmailBackend"

@@ -7,6 +7,7 @@ from activities.api.serializers import ActivitySerializer, LocationSerializer
 from activities.conflicts import event_conflicts
 from activities.models import Activity, Location
 from organizers.api.base import EventScopedViewSet
+from organizers.api.bulk import BulkCreate
 
 
 class LocationViewSet(EventScopedViewSet):
@@ -48,8 +49,9 @@ def attach_conflicts(activities: list[Activity]) -> None:
         activity.attached_conflicts = involving[activity.pk]
 
 
-class ActivityViewSet(EventScopedViewSet):
+class ActivityViewSet(BulkCreate, EventScopedViewSet):
     model = Activity
+    permission_type_map = {**EventScopedViewSet.permission_type_map, "bulk": "add"}
     select_related = ("event", "location")
     serializer_class = ActivitySerializer
     filterset_class = ActivityFilter

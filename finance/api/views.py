@@ -15,6 +15,7 @@ from finance.models import Category, Transaction
 from finance.services import approvals
 from geventator.db import atomic
 from organizers.api.base import EventScopedViewSet
+from organizers.api.bulk import BulkCreate
 
 
 class CategoryViewSet(EventScopedViewSet):
@@ -40,7 +41,7 @@ class ApproveSerializer(serializers.Serializer):
     )
 
 
-class TransactionViewSet(WorkflowViewSetMixin, EventScopedViewSet):
+class TransactionViewSet(BulkCreate, WorkflowViewSetMixin, EventScopedViewSet):
     """The ledger. New expenses are drafts; the workflow actions move them (see
     finance/services/approvals.py). Approved and paid entries answer 409 to a change or delete."""
 
@@ -56,6 +57,7 @@ class TransactionViewSet(WorkflowViewSetMixin, EventScopedViewSet):
     permission_type_map = {
         **EventScopedViewSet.permission_type_map,
         **{step: step for step in workflow_actions},
+        "bulk": "add",
     }
 
     def explain_refusal(self, user, record: Transaction) -> None:

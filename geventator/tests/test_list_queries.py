@@ -39,6 +39,7 @@ def grow(owner, event, n: int, name: str) -> None:
     from finance.factories import ReceiptFactory
     from finance.models import Account, BudgetLine, CashCount, Category, Party, Pledge, Transaction, Transfer
     from finance.models.accounts import TransferStatus
+    from geventator.tasks import ping
     from organizers.factories import OrganizerFactory
     from organizers.models import Event, Membership
     from organizers.services import create_event
@@ -92,6 +93,8 @@ def grow(owner, event, n: int, name: str) -> None:
             ),
         )
     Group.objects.bulk_create(Group(name=f"{name} group {k}") for k in range(n))
+    for k in range(n):
+        ping.enqueue(f"{name} {k}")  # the task queue's results (django-tasks-db's admin)
     for model in (AccessAttempt, AccessLog, AccessFailureLog):
         extra = {"failures_since_start": 1} if model is AccessAttempt else {}
         model.objects.bulk_create(
